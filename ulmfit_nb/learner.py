@@ -309,7 +309,9 @@ def accuracy(pred, targ):
 class Recorder(Callback):
     "Records losses, hyper-parameters and metrics; plots them"
     order = 50
-    def __init__(self, beta=0.98): self.beta, self.values, self.metric_names = beta, [], []
+    def __init__(self, beta=0.98):
+        self.beta, self.values, self.metric_names = beta, [], []
+        self.train_loss, self.valid_loss = AvgLoss(), AvgLoss()   # so that validate() works before any fit
     def before_fit(self):
         self.losses, self.smooth_losses, self.lrs, self.moms, self.valid_iters = [], [], [], [], []
         self.values, self._avg, self._n = [], 0., 0

@@ -1,0 +1,73 @@
+"""ULMFiT vs no pretraining vs TF-IDF + logistic regression: accuracy, wall time and peak memory on BBC News and the fine-food reviews.
+
+On the same seeded splits (BBC News: a stratified 80/20 split with seed 42; fine-food reviews: the
+package's own 4,000/1,000 train/test split), side by side in one run:
+
+- `ulmfit`: the main job (`ulmfit_nb train` with its defaults): the shipped general-English language
+  model, its embeddings matched to the target vocabulary, the target LM fine-tuned (frozen, then all
+  layers, 60 batches per epoch), then the classifier with gradual unfreezing (1, 1, 2 epochs);
+- `scratch`: the same classifier and classifier budget with no pretraining and no LM fine-tuning;
+- `tfidf_lr`: TF-IDF of 1-2 grams and logistic regression (scikit-learn, default regularisation).
+
+Each ULMFiT variant runs in a fresh process (the command line, `--quiet`), so its peak memory is
+its own; times per stage come from the run's summary.json. `quick` runs one corpus with shortened
+budgets, for a smoke test only.
+"""
+import json, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+def _corpora():
+    from ulmfit_nb.data import bbc_news, fine_food_reviews
+    return {'bbc_news': bbc_news().split(valid_pct=0.2, seed=42), 'fine_food': fine_food_reviews()}
+
+def tfidf_lr(corpus) -> dict:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    import resource
+    t0 = time.perf_counter()
+    v = np.asarray(corpus.is_valid)
+    texts, labels = list(corpus.texts), np.array([str(l) for l in corpus.labels])
+    vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+    xt = vec.fit_transform([t for t, m in zip(texts, v) if not m])
+    clf = LogisticRegression(max_iter=2000).fit(xt, labels[~v])
+    acc = float((clf.predict(vec.transform([t for t, m in zip(texts, v) if m])) == labels[v]).mean())
+    return dict(accuracy=acc, seconds=time.perf_counter() - t0,
+                peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+def _ulmfit(data_arg: list, extra: list, out: Path) -> dict:
+    cmd = [sys.executable, '-m', 'ulmfit_nb.ulmfit', 'train', '--out', str(out), '--quiet', *data_arg, *extra]
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode: raise RuntimeError(f'{cmd} failed:\n{r.stderr[-3000:]}')
+    s = json.loads((out/'summary.json').read_text())
+    row = dict(accuracy=s['accuracy'], seconds=time.perf_counter() - t0, peak_mb=s['peak_memory_mb'])
+    for k in ('lm_perplexity_before', 'lm_perplexity_after'):
+        if k in s: row[k.replace('lm_perplexity', 'ppl')] = s[k]
+    row.update({f's_{k}': v for k, v in s['seconds'].items()})
+    return row
+
+def run(quick=False):
+    corpora = _corpora()
+    if quick: corpora = {'bbc_news': corpora['bbc_news']}
+    budget = ['--lm-max-batches', '4', '--cls-epochs', '1,0,0'] if quick else []
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        for name, corpus in corpora.items():
+            data = []
+            if name == 'fine_food':
+                import pandas as pd
+                csv = Path(d)/'fine_food.csv'
+                pd.DataFrame(dict(text=list(corpus.texts), label=list(corpus.labels), is_valid=list(corpus.is_valid))).to_csv(csv, index=False)
+                data = ['--data', str(csv)]
+            row_c = tfidf_lr(corpus)
+            for variant, extra in [('ulmfit', []), ('scratch', ['--pretrained', 'none', '--lm-frozen-epochs', '0', '--lm-epochs', '0'])]:
+                r = _ulmfit(data, extra + budget, Path(d)/f'{name}_{variant}')
+                rows.append(dict(corpus=name, variant=variant, n_valid=int(sum(corpus.is_valid)), **r))
+                print(rows[-1], flush=True)
+            rows.append(dict(corpus=name, variant='tfidf_lr', n_valid=int(sum(corpus.is_valid)), **row_c))
+            print(rows[-1], flush=True)
+    return rows
