@@ -24,17 +24,7 @@ from ulmfit_nb.tokenize import Vocab, SPECIAL_TOKENS
 from ulmfit_nb.awd_lstm import AWDConfig, lm_learner
 from ulmfit_nb.mixed_precision import MixedPrecision, AutoMixedPrecision, lstm_autocast_supported
 
-def _device_name(device):
-    if device.type == 'cuda': return torch.cuda.get_device_name(device)
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')) + f' ({torch.get_num_threads()} threads)'
-    except Exception: return 'cpu'
-
-class BatchTimer(Callback):
-    "Wall time of each training batch"
-    order = 100
-    def __init__(self, sync): self.sync, self.times = sync, []
-    def before_batch(self): self.sync(); self.t = time.perf_counter()
-    def after_batch(self): self.sync(); self.times.append(time.perf_counter() - self.t)
+from benchmarks.bench_awd_lstm import _device_name, BatchTimer   # the same device label and batch timer
 
 def _time(precision, cfg, vocab, batches, device, sync, n_warm):
     set_seed(0)

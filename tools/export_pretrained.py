@@ -23,7 +23,7 @@ def main(argv=None):
     ap.add_argument('--run', default=str(cache_dir()/'pretrain_general_en'))
     ap.add_argument('--corpus', default=str(cache_dir()/'general_en'))
     ap.add_argument('--dest', default=str(ROOT/'ulmfit_nb'/'pretrained'/'general_en'))
-    ap.add_argument('--hardware', default='2-core AMD EPYC CPU (torch 2.13.0+cpu), shared with other work at low priority')
+    ap.add_argument('--hardware', default='2-core AMD EPYC CPU (torch 2.13.0+cpu), shared with other work')
     a = ap.parse_args(argv)
     run, dest = Path(a.run), Path(a.dest)
     log = [json.loads(l) for l in open(run/'log.jsonl')]
@@ -81,8 +81,8 @@ AdamW, one-cycle schedule planned over {settings['n_epoch']} shards (lr max {set
 0.1, bs {settings['bs']}, bptt {settings['bptt']}, seed {settings['seed']}. The training documents are cut into {settings['shards']}
 shards of about equal size, one Learner epoch per shard ({settings['batches_per_shard']} batches), with a checkpoint and
 a held-out evaluation after each.
-{ANNEAL}
-Hardware: {a.hardware}; {settings['threads']} threads.
+{{ANNEAL}}
+Hardware: {a.hardware}; {settings['threads']} threads{' (the anneal: ' + str(anneal['threads']) + ')' if anneal else ''}.
 Tokens seen: {last['tokens_seen']:,} ({last['tokens_seen'] / (tot - sum(per[s]['heldout_tokens'] for s in per)):.2f} passes over the training part);
 training wall time {last['wall_s'] / 60:.0f} min (evaluations included).
 
@@ -90,6 +90,7 @@ training wall time {last['wall_s'] / 60:.0f} min (evaluations included).
 |---|---|---|---|---|---|---|
 {log_rows}
 
+{''.join(f"Shard {r['shard'] + 1}: {r['note']}." + chr(10) for r in log if r.get('note'))}
 ## Files (sha256)
 
 | file | bytes | sha256 |

@@ -5,18 +5,21 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/index.ipynb #f8c9c993
+# %% ../nbs/index.ipynb #3e4db50d
 # the modules under private names: `tokenize` is also a function that `import *` brings in
 from . import learner as _m0, data as _m1, tokenize as _m2, batching as _m3, rnn as _m4, awd_lstm as _m5
+from . import mixed_precision as _m6, ulmfit as _m7
 from .learner import *
 from .data import *
 from .tokenize import *
 from .batching import *
 from .rnn import *
 from .awd_lstm import *
+from .mixed_precision import *
+from .ulmfit import *
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-# %% ../nbs/index.ipynb #fac6a280
-__all__ = list(dict.fromkeys(['torch', 'nn', 'F'] + [n for m in (_m0, _m1, _m2, _m3, _m4, _m5) for n in m.__all__]))
+# %% ../nbs/index.ipynb #7de73b9b
+__all__ = list(dict.fromkeys(['torch', 'nn', 'F'] + [n for m in (_m0, _m1, _m2, _m3, _m4, _m5, _m6, _m7) for n in m.__all__]))

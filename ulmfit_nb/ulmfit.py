@@ -26,7 +26,7 @@ __all__ = ['PRETRAINED_FORMAT', 'EXPORT_FORMAT', 'SIZES', 'save_tensors', 'load_
            'finetune_lm', 'text_lengths', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier',
            'clas_config', 'get_text_classifier', 'awd_lstm_clas_split', 'classifier_learner', 'gradual_unfreeze',
            'TextClassifier', 'evaluate', 'plot_confusion', 'most_confident_errors', 'check_labels', 'flip_store',
-           'Ensemble', 'load_classifier', 'peak_memory_mb', 'run_ulmfit', 'read_labelled', 'main']
+           'Ensemble', 'load_classifier', 'peak_memory_mb', 'run_ulmfit', 'read_labelled', 'command_line']
 
 # %% ../nbs/07_ulmfit.ipynb #9ff7db8e
 from safetensors.torch import save_file as _st_save, load_file as _st_load
@@ -460,7 +460,7 @@ def load_classifier(path, device='cpu'):
     with safe_open(str(path), 'pt') as f: fmt = json.loads((f.metadata() or {}).get('ulmfit_nb', '{}')).get('format')
     return Ensemble.load(path, device) if fmt == EXPORT_FORMAT + '.ensemble' else TextClassifier.load(path, device)
 
-# %% ../nbs/07_ulmfit.ipynb #4dec825c
+# %% ../nbs/07_ulmfit.ipynb #b25ba37b
 SIZES = {'tiny': tiny_lm_config, 'paper': AWDConfig()}
 
 def peak_memory_mb() -> float:
@@ -496,7 +496,8 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
                max_vocab: int = 12000, bs: int = 64, bptt: int = 70, pretrain_epochs: int = 1,
                lm_frozen_epochs: int = 1, lm_epochs: int = 1, lm_max_batches: int | None = None,
                lm_valid_batches: int | None = None, lm_drop_mult: float = 0.3,
-               cls_epochs=(1, 1, 2), cls_lr: float = 2e-2, cls_bs: int = 32, max_len: int = 1400, drop_mult: float = 0.5,
+               cls_epochs=(1, 1, 2), cls_lr: float = 2e-2, cls_schedule: str = 'gradual', cls_bs: int = 32,
+               max_len: int = 1400, drop_mult: float = 0.5,
                label_smoothing: float = 0., backward: bool = False, seed: int = 42, device=None, progress='auto',
                log=print) -> tuple:
     "ULMFiT stages 1-3 on the split, labelled `corpus`; returns the classifier (an `Ensemble` with `backward`) and the summary"
@@ -505,10 +506,11 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
     summary['settings'] = dict(corpus=corpus.name, pretrained=str(pretrained), general=getattr(general, 'name', None),
                                size=size, max_vocab=max_vocab, bs=bs, bptt=bptt, lm_frozen_epochs=lm_frozen_epochs,
                                lm_epochs=lm_epochs, lm_max_batches=lm_max_batches, lm_valid_batches=lm_valid_batches, cls_epochs=list(cls_epochs),
-                               max_len=max_len, drop_mult=drop_mult, label_smoothing=label_smoothing, backward=backward,
+                               cls_lr=cls_lr, cls_schedule=cls_schedule, max_len=max_len, drop_mult=drop_mult, label_smoothing=label_smoothing, backward=backward,
                                seed=seed, device=str(device or default_device()), torch=torch.__version__,
                                threads=torch.get_num_threads())
     if size not in SIZES: raise ValueError(f'size must be one of {list(SIZES)}, got {size!r}')
+    if cls_schedule not in ('gradual', 'all'): raise ValueError(f"cls_schedule must be 'gradual' or 'all', got {cls_schedule!r}")
     config = SIZES[size]
     set_seed(seed)
     kw = dict(device=device, progress=progress, path=out)
@@ -561,7 +563,10 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
             dls = cls_dataloaders(store, is_valid, classes=classes, bs=cls_bs)   # global RNG: saved in checkpoints
             learn = classifier_learner(dls, config, drop_mult, encoder=lm, bptt=bptt, max_len=max_len,
                                        label_smoothing=label_smoothing, **kw)
-            gradual_unfreeze(learn, cls_lr, cls_epochs, ckpt=f'stage3{tag}')
+            if cls_schedule == 'gradual': gradual_unfreeze(learn, cls_lr, cls_epochs, ckpt=f'stage3{tag}')
+            else:   # every layer from the start, one lr: the recipe for an encoder with nothing to protect
+                learn.unfreeze()
+                learn.fit_one_cycle(sum(cls_epochs), cls_lr, moms=(0.8, 0.7, 0.8), cbs=[CheckpointCallback(f'stage3{tag}_all.pt')])
             return TextClassifier.from_learner(learn, backward=bool(tag))
 
     clf = stages(store, pre, '')
@@ -581,7 +586,7 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
     summary['total_seconds'] = round(sum(summary['seconds'].values()), 1)
     return model, summary.d
 
-# %% ../nbs/07_ulmfit.ipynb #a47f207b
+# %% ../nbs/07_ulmfit.ipynb #c17b21a8
 def read_labelled(path=None, text_col='text', label_col='label', valid_col='is_valid', valid_pct=0.2, seed=42) -> Corpus:
     "The training data of the command line: BBC News when `path` is None, else an IMDb-layout folder or a CSV; split if needed"
     if path is None: c = bbc_news()
@@ -610,8 +615,8 @@ def _print_summary(s: dict, out: Path):
     w = max(len(a) for a, _ in rows)
     print('\n'.join(f'{a:<{w}}  {b}' for a, b in rows))
 
-def main(argv=None):
-    "`ulmfit_nb train ...` and `ulmfit_nb predict ...`"
+def command_line(argv=None):
+    "The `ulmfit_nb` command: `ulmfit_nb train ...` and `ulmfit_nb predict ...`; returns the exit status"
     p = argparse.ArgumentParser(prog='ulmfit_nb', description='ULMFiT text classification: train on a folder or CSV, predict new text.')
     sub = p.add_subparsers(dest='cmd', required=True)
     t = sub.add_parser('train', help='fine-tune the language model and train a classifier (default data: BBC News)')
@@ -625,9 +630,12 @@ def main(argv=None):
     t.add_argument('--pretrain-epochs', type=int, default=1)
     t.add_argument('--max-vocab', type=int, default=12000)
     t.add_argument('--lm-frozen-epochs', type=int, default=1); t.add_argument('--lm-epochs', type=int, default=1)
-    t.add_argument('--lm-max-batches', type=int, default=60, help='batches per LM epoch (0: all)')
-    t.add_argument('--lm-valid-batches', type=int, default=25, help='validation batches for the LM perplexity (0: all)')
+    t.add_argument('--lm-max-batches', type=int, default=40, help='batches per LM epoch (0: all)')
+    t.add_argument('--lm-valid-batches', type=int, default=20, help='validation batches for the LM perplexity (0: all)')
     t.add_argument('--cls-epochs', default='1,1,2', help='epochs of the head, last-layer and all-layer phases')
+    t.add_argument('--cls-schedule', choices=['gradual', 'all'], default='gradual',
+                   help="'gradual': gradual unfreezing (ULMFiT); 'all': every layer from the start, one lr (for no pretraining)")
+    t.add_argument('--cls-lr', type=float, default=None, help="classifier lr (default: 2e-2 gradual, 5e-3 all)")
     t.add_argument('--max-len', type=int, default=1400); t.add_argument('--bs', type=int, default=64)
     t.add_argument('--label-smoothing', type=float, default=0.)
     t.add_argument('--backward', action='store_true', help='also train a backward model and ensemble the two')
@@ -652,7 +660,8 @@ def main(argv=None):
             _, s = run_ulmfit(corpus, a.out, pretrained=pre, general=general, size=a.size, max_vocab=a.max_vocab, bs=a.bs,
                               pretrain_epochs=a.pretrain_epochs, lm_frozen_epochs=a.lm_frozen_epochs, lm_epochs=a.lm_epochs,
                               lm_max_batches=a.lm_max_batches or None, lm_valid_batches=a.lm_valid_batches or None,
-                              cls_epochs=epochs, max_len=a.max_len, label_smoothing=a.label_smoothing, backward=a.backward,
+                              cls_epochs=epochs, cls_schedule=a.cls_schedule,
+                              cls_lr=a.cls_lr or (2e-2 if a.cls_schedule == 'gradual' else 5e-3), max_len=a.max_len, label_smoothing=a.label_smoothing, backward=a.backward,
                               seed=a.seed, device=a.device, progress='silent' if a.quiet else 'auto')
             _print_summary(s, Path(a.out))
         else:
@@ -667,5 +676,5 @@ def main(argv=None):
         return 2
     return 0
 
-# %% ../nbs/07_ulmfit.ipynb #dcae883b
-if __name__ == '__main__' and not hasattr(sys, 'ps1') and 'ipykernel' not in sys.modules: sys.exit(main())
+# %% ../nbs/07_ulmfit.ipynb #ca869d03
+if __name__ == '__main__' and not hasattr(sys, 'ps1') and 'ipykernel' not in sys.modules: sys.exit(command_line())
