@@ -21,12 +21,12 @@ from .awd_lstm import (AWDConfig, AWD_LSTM, SequentialRNN, tiny_lm_config, get_l
                                 generate, save_lm, load_lm, load_encoder, _sizes, _fmt_sizes)
 
 # %% auto #0
-__all__ = ['PRETRAINED_FORMAT', 'EXPORT_FORMAT', 'SIZES', 'save_tensors', 'load_tensors', 'shipped_model_dir', 'save_pretrained',
-           'load_pretrained', 'match_embeddings', 'lm_from_pretrained', 'BatchLimit', 'finetune_lm_learner',
-           'finetune_lm', 'text_lengths', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier',
-           'clas_config', 'get_text_classifier', 'awd_lstm_clas_split', 'classifier_learner', 'gradual_unfreeze',
-           'TextClassifier', 'evaluate', 'plot_confusion', 'most_confident_errors', 'check_labels', 'flip_store',
-           'Ensemble', 'load_classifier', 'peak_memory_mb', 'run_ulmfit', 'read_labelled', 'command_line']
+__all__ = ['PRETRAINED_FORMAT', 'EXPORT_FORMAT', 'SIZES', 'CLS_LR', 'save_tensors', 'load_tensors', 'shipped_model_dir',
+           'save_pretrained', 'load_pretrained', 'match_embeddings', 'lm_from_pretrained', 'BatchLimit',
+           'finetune_lm_learner', 'finetune_lm', 'text_lengths', 'SentenceEncoder', 'masked_concat_pool',
+           'PoolingLinearClassifier', 'clas_config', 'get_text_classifier', 'awd_lstm_clas_split', 'classifier_learner',
+           'gradual_unfreeze', 'TextClassifier', 'evaluate', 'plot_confusion', 'most_confident_errors', 'check_labels',
+           'flip_store', 'Ensemble', 'load_classifier', 'peak_memory_mb', 'run_ulmfit', 'read_labelled', 'command_line']
 
 # %% ../nbs/07_ulmfit.ipynb #9ff7db8e
 from safetensors.torch import save_file as _st_save, load_file as _st_load
@@ -460,6 +460,16 @@ def load_classifier(path, device='cpu'):
 
 # %% ../nbs/07_ulmfit.ipynb #b25ba37b
 SIZES = {'tiny': tiny_lm_config, 'paper': AWDConfig()}
+CLS_LR = {'all': 5e-3, 'gradual': 2e-2}   # the classifier's default lr per schedule
+
+def _cls_epochs(epochs, schedule: str):
+    "Epochs of the classifier as `schedule` runs them: a total for 'all', (head, last layer, all) for 'gradual'"
+    ep = (int(epochs),) if isinstance(epochs, (int, np.integer)) else tuple(int(e) for e in epochs)
+    if not ep or any(e < 0 for e in ep) or sum(ep) == 0: raise ValueError(f'classifier epochs must be non-negative with a positive total, got {epochs!r}')
+    if schedule == 'all': return sum(ep)
+    if len(ep) == 1: ep = (1, 1, ep[0] - 2) if ep[0] >= 3 else (1,) * ep[0] + (0,) * (3 - ep[0])
+    if len(ep) != 3: raise ValueError(f'gradual unfreezing takes 3 phase lengths (head, last layer, all) or a total, got {epochs!r}')
+    return ep
 
 def peak_memory_mb() -> float:
     "Peak resident memory of this process so far, in MB"
@@ -494,21 +504,23 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
                max_vocab: int = 12000, bs: int = 64, bptt: int = 70, pretrain_epochs: int = 1,
                lm_frozen_epochs: int = 1, lm_epochs: int = 1, lm_max_batches: int | None = None,
                lm_valid_batches: int | None = None, lm_drop_mult: float = 0.3,
-               cls_epochs=(1, 1, 2), cls_lr: float = 2e-2, cls_schedule: str = 'gradual', cls_bs: int = 32,
+               cls_epochs=4, cls_lr: float | None = None, cls_schedule: str = 'all', cls_bs: int = 32,
                max_len: int = 1400, drop_mult: float = 0.5,
                label_smoothing: float = 0., backward: bool = False, seed: int = 42, device=None, progress='auto',
                log=print) -> tuple:
     "ULMFiT stages 1-3 on the split, labelled `corpus`; returns the classifier (an `Ensemble` with `backward`) and the summary"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    if cls_schedule not in ('gradual', 'all'): raise ValueError(f"cls_schedule must be 'gradual' or 'all', got {cls_schedule!r}")
+    cls_epochs = _cls_epochs(cls_epochs, cls_schedule)
+    if cls_lr is None: cls_lr = CLS_LR[cls_schedule]
     summary = _Summary(out/'summary.json')
     summary['settings'] = dict(corpus=corpus.name, pretrained=str(pretrained), general=getattr(general, 'name', None),
                                size=size, max_vocab=max_vocab, bs=bs, bptt=bptt, lm_frozen_epochs=lm_frozen_epochs,
-                               lm_epochs=lm_epochs, lm_max_batches=lm_max_batches, lm_valid_batches=lm_valid_batches, cls_epochs=list(cls_epochs),
+                               lm_epochs=lm_epochs, lm_max_batches=lm_max_batches, lm_valid_batches=lm_valid_batches, cls_epochs=cls_epochs,
                                cls_lr=cls_lr, cls_schedule=cls_schedule, max_len=max_len, drop_mult=drop_mult, label_smoothing=label_smoothing, backward=backward,
                                seed=seed, device=str(device or default_device()), torch=torch.__version__,
                                threads=torch.get_num_threads())
     if size not in SIZES: raise ValueError(f'size must be one of {list(SIZES)}, got {size!r}')
-    if cls_schedule not in ('gradual', 'all'): raise ValueError(f"cls_schedule must be 'gradual' or 'all', got {cls_schedule!r}")
     config = SIZES[size]
     set_seed(seed)
     kw = dict(device=device, progress=progress, path=out)
@@ -564,7 +576,7 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
             if cls_schedule == 'gradual': gradual_unfreeze(learn, cls_lr, cls_epochs, ckpt=f'stage3{tag}')
             else:   # every layer from the start, one lr: the recipe for an encoder with nothing to protect
                 learn.unfreeze()
-                learn.fit_one_cycle(sum(cls_epochs), cls_lr, moms=(0.8, 0.7, 0.8), cbs=[CheckpointCallback(f'stage3{tag}_all.pt')])
+                learn.fit_one_cycle(cls_epochs, cls_lr, moms=(0.8, 0.7, 0.8), cbs=[CheckpointCallback(f'stage3{tag}_all.pt')])
             return TextClassifier.from_learner(learn, backward=bool(tag))
 
     clf = stages(store, pre, '')
@@ -630,12 +642,13 @@ def command_line(argv=None):
     t.add_argument('--lm-frozen-epochs', type=int, default=1); t.add_argument('--lm-epochs', type=int, default=1)
     t.add_argument('--lm-max-batches', type=int, default=40, help='batches per LM epoch (0: all)')
     t.add_argument('--lm-valid-batches', type=int, default=20, help='validation batches for the LM perplexity (0: all)')
-    t.add_argument('--cls-epochs', default='1,1,2', help='epochs of the head, last-layer and all-layer phases')
-    t.add_argument('--cls-schedule', choices=['gradual', 'all'], default='gradual',
-                   help="'gradual': gradual unfreezing (ULMFiT); 'all': every layer from the start, one lr (for no pretraining)")
-    t.add_argument('--cls-lr', type=float, default=None, help="classifier lr (default: 2e-2 gradual, 5e-3 all)")
+    t.add_argument('--cls-epochs', default='4', help="classifier epochs; for 'gradual' also as head,last-layer,all phases (e.g. 1,1,2)")
+    t.add_argument('--cls-schedule', choices=['gradual', 'all'], default='all',
+                   help="'all': every layer from the start, one lr (measured best, see benchmarks/README.md); 'gradual': the paper's gradual unfreezing")
+    t.add_argument('--cls-lr', type=float, default=None, help="classifier lr (default: 5e-3 all, 2e-2 gradual)")
     t.add_argument('--max-len', type=int, default=1400); t.add_argument('--bs', type=int, default=64)
     t.add_argument('--label-smoothing', type=float, default=0.)
+    t.add_argument('--drop-mult', type=float, default=0.5, help="scales the classifier's dropouts (LM fine-tuning uses 0.3)")
     t.add_argument('--backward', action='store_true', help='also train a backward model and ensemble the two')
     t.add_argument('--seed', type=int, default=42); t.add_argument('--device', default=None)
     t.add_argument('--quiet', action='store_true')
@@ -659,7 +672,7 @@ def command_line(argv=None):
                               pretrain_epochs=a.pretrain_epochs, lm_frozen_epochs=a.lm_frozen_epochs, lm_epochs=a.lm_epochs,
                               lm_max_batches=a.lm_max_batches or None, lm_valid_batches=a.lm_valid_batches or None,
                               cls_epochs=epochs, cls_schedule=a.cls_schedule,
-                              cls_lr=a.cls_lr or (2e-2 if a.cls_schedule == 'gradual' else 5e-3), max_len=a.max_len, label_smoothing=a.label_smoothing, backward=a.backward,
+                              cls_lr=a.cls_lr, max_len=a.max_len, drop_mult=a.drop_mult, label_smoothing=a.label_smoothing, backward=a.backward,
                               seed=a.seed, device=a.device, progress='silent' if a.quiet else 'auto')
             _print_summary(s, Path(a.out))
         else:
