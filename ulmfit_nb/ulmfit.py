@@ -497,6 +497,21 @@ def _timed(summary, key, log):
                 summary['seconds'] = times
     return T()
 
+_RUN_ENV = ('threads', 'device', 'torch')   # settings that may change when a run is resumed
+
+def _resume_summary(out: Path, settings: dict) -> _Summary:
+    "The run's summary: new, or that of an earlier invocation with the same settings, with this invocation added"
+    summary, settings = _Summary(out/'summary.json'), json.loads(json.dumps(settings))
+    if 'settings' in summary:   # a resume: the checkpoints in `out` belong to the first invocation's settings
+        old = summary['settings']
+        diff = {k: (old.get(k), v) for k, v in settings.items() if k not in _RUN_ENV and old.get(k) != v}
+        if diff: raise ValueError(f'{out} holds a run with other settings (' + ', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items())
+                                  + '): its checkpoints would be mixed into this run; use another output folder or delete that one')
+    else: summary['settings'] = settings
+    runs = list(summary['invocations']) if 'invocations' in summary else []
+    summary['invocations'] = runs + [dict({k: settings[k] for k in _RUN_ENV}, started=time.strftime('%Y-%m-%dT%H:%M:%S'))]
+    return summary
+
 def _random_lm(vocab, config):
     return get_language_model(len(vocab), config, pad_id=vocab.pad_id), vocab
 
@@ -513,14 +528,14 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
     if cls_schedule not in ('gradual', 'all'): raise ValueError(f"cls_schedule must be 'gradual' or 'all', got {cls_schedule!r}")
     cls_epochs = _cls_epochs(cls_epochs, cls_schedule)
     if cls_lr is None: cls_lr = CLS_LR[cls_schedule]
-    summary = _Summary(out/'summary.json')
-    summary['settings'] = dict(corpus=corpus.name, pretrained=str(pretrained), general=getattr(general, 'name', None),
+    if size not in SIZES: raise ValueError(f'size must be one of {list(SIZES)}, got {size!r}')
+    settings = dict(corpus=corpus.name, pretrained=str(pretrained), general=getattr(general, 'name', None),
                                size=size, max_vocab=max_vocab, bs=bs, bptt=bptt, lm_frozen_epochs=lm_frozen_epochs,
                                lm_epochs=lm_epochs, lm_max_batches=lm_max_batches, lm_valid_batches=lm_valid_batches, cls_epochs=cls_epochs,
                                cls_lr=cls_lr, cls_schedule=cls_schedule, max_len=max_len, drop_mult=drop_mult, label_smoothing=label_smoothing, backward=backward,
                                seed=seed, device=str(device or default_device()), torch=torch.__version__,
                                threads=torch.get_num_threads())
-    if size not in SIZES: raise ValueError(f'size must be one of {list(SIZES)}, got {size!r}')
+    summary = _resume_summary(out, settings)
     config = SIZES[size]
     set_seed(seed)
     kw = dict(device=device, progress=progress, path=out)
@@ -593,6 +608,7 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
         summary['classes'] = classes
     model.export(out/'classifier.safetensors')
     summary['peak_memory_mb'] = round(peak_memory_mb(), 1)
+    summary['invocations'] = summary['invocations'][:-1] + [{**summary['invocations'][-1], 'peak_memory_mb': summary['peak_memory_mb']}]
     summary['total_seconds'] = round(sum(summary['seconds'].values()), 1)
     return model, summary.d
 
