@@ -530,11 +530,11 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
     if cls_lr is None: cls_lr = CLS_LR[cls_schedule]
     if size not in SIZES: raise ValueError(f'size must be one of {list(SIZES)}, got {size!r}')
     settings = dict(corpus=corpus.name, pretrained=str(pretrained), general=getattr(general, 'name', None),
-                               size=size, max_vocab=max_vocab, bs=bs, bptt=bptt, lm_frozen_epochs=lm_frozen_epochs,
-                               lm_epochs=lm_epochs, lm_max_batches=lm_max_batches, lm_valid_batches=lm_valid_batches, cls_epochs=cls_epochs,
-                               cls_lr=cls_lr, cls_schedule=cls_schedule, max_len=max_len, drop_mult=drop_mult, label_smoothing=label_smoothing, backward=backward,
-                               seed=seed, device=str(device or default_device()), torch=torch.__version__,
-                               threads=torch.get_num_threads())
+                    size=size, max_vocab=max_vocab, bs=bs, bptt=bptt, lm_frozen_epochs=lm_frozen_epochs,
+                    lm_epochs=lm_epochs, lm_max_batches=lm_max_batches, lm_valid_batches=lm_valid_batches, cls_epochs=cls_epochs,
+                    cls_lr=cls_lr, cls_schedule=cls_schedule, max_len=max_len, drop_mult=drop_mult, label_smoothing=label_smoothing, backward=backward,
+                    seed=seed, device=str(device or default_device()), torch=torch.__version__,
+                    threads=torch.get_num_threads())
     summary = _resume_summary(out, settings)
     config = SIZES[size]
     set_seed(seed)
