@@ -7,6 +7,8 @@ and `MODEL_CARD.md`, which states the corpus (from the build manifest), the trai
     python tools/export_pretrained.py [--run DIR] [--corpus DIR] [--dest DIR]
 """
 import argparse, hashlib, json, sys
+
+import torch
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +19,15 @@ from ulmfit_nb.awd_lstm import load_lm
 from ulmfit_nb.ulmfit import save_pretrained, load_pretrained
 
 def sha256(p: Path) -> str: return hashlib.sha256(p.read_bytes()).hexdigest()
+
+def _extend_reads(extend: dict, n_shards: int) -> str:
+    "Which of the training shards the extension read: the unseen ones first, then further passes"
+    first, n = extend['first_shard'], extend['extend']
+    unseen = max(0, min(n, n_shards - first)) if first < n_shards else 0
+    again = n - unseen
+    parts = ([f'the {unseen} shards not read yet'] if unseen else []) + \
+            ([f'{again} of the {n_shards} shards once more' if again < n_shards else f'all {n_shards} shards once more'] if again else [])
+    return ', reading ' + ', then '.join(parts)
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -33,8 +44,18 @@ def main(argv=None):
     model, vocab = load_lm(run/'lm')
     last = log[-1]
     anneal = json.loads((run/'run_anneal.json').read_text()) if (run/'run_anneal.json').exists() else None
-    stopped_at = (last['shard'] + 1 - anneal['anneal']) if anneal else None
-    finished = (last['shard'] + 1 == stopped_at + anneal['anneal']) if anneal else last['shard'] + 1 >= settings['n_epoch']
+    extend = json.loads((run/'run_extend.json').read_text()) if (run/'run_extend.json').exists() else None
+    # where each stage starts (0-based shard index); runs before `first_shard` was recorded: the anneal follows the
+    # planned run's last checkpoint
+    if anneal and 'first_shard' not in anneal:
+        anneal['first_shard'] = torch.load(run/'checkpoint.pt', weights_only=True)['epoch'] + 1
+    stages = [('run', 0, settings['n_epoch'])] + [(n, st['first_shard'], st['first_shard'] + st['n_epoch'])
+                                                  for n, st in (('anneal', anneal), ('extend', extend)) if st]
+    if anneal: stages[0] = ('run', 0, anneal['first_shard'])   # the planned run stopped where the anneal took over
+    if extend and anneal: stages[1] = ('anneal', anneal['first_shard'], extend['first_shard'])
+    stage_of = lambda shard: next(n for n, a_, b in stages if a_ <= shard < b)
+    stopped_at = anneal['first_shard'] if anneal else None
+    finished = last['shard'] + 1 >= stages[-1][2]
     save_pretrained(model, vocab, dest, extra=dict(heldout_perplexity=round(last['valid_ppl'], 2),
                                                    tokens_seen=last['tokens_seen'], trained_on='general_en'))
     load_pretrained(dest)   # it must load back
@@ -44,7 +65,7 @@ def main(argv=None):
     src_rows = '\n'.join(f"| {s} | {manifest[s]['docs']:,} | {per[s]['tokens']:,} | {per[s]['heldout_docs']:,} / {per[s]['heldout_tokens']:,} | "
                          f"{manifest[s]['package']} | {manifest[s]['licence']} |" for s in manifest)
     tot = sum(per[s]['tokens'] for s in per)
-    log_rows = '\n'.join(f"| {r['shard'] + 1} | {r['tokens_seen']:,} | {r['wall_s'] / 60:.1f} | {r['train_loss']:.3f} | "
+    log_rows = '\n'.join(f"| {r['shard'] + 1} | {stage_of(r['shard'])} | {r['tokens_seen']:,} | {r['wall_s'] / 60:.1f} | {r['train_loss']:.3f} | "
                          f"{r['valid_loss']:.3f} | {r['valid_ppl']:.1f} | {r['accuracy']:.3f} |" for r in log)
     card = f"""# general_en: the language model shipped with ulmfit_nb
 
@@ -82,12 +103,12 @@ AdamW, one-cycle schedule planned over {settings['n_epoch']} shards (lr max {set
 shards of about equal size, one Learner epoch per shard ({settings['batches_per_shard']} batches), with a checkpoint and
 a held-out evaluation after each.
 {{ANNEAL}}
-Hardware: {a.hardware}; {settings['threads']} threads{' (the anneal: ' + str(anneal['threads']) + ')' if anneal else ''}.
+Hardware: {a.hardware}. Torch threads: {', '.join(f"{n} {st['threads']}" for n, st in (('planned run', settings), ('anneal', anneal), ('extension', extend)) if st)}.
 Tokens seen: {last['tokens_seen']:,} ({last['tokens_seen'] / (tot - sum(per[s]['heldout_tokens'] for s in per)):.2f} passes over the training part);
 training wall time {last['wall_s'] / 60:.0f} min (evaluations included).
 
-| shard | tokens seen | minutes | train loss | held-out loss | held-out perplexity | held-out accuracy |
-|---|---|---|---|---|---|---|
+| shard | stage | tokens seen | minutes | train loss | held-out loss | held-out perplexity | held-out accuracy |
+|---|---|---|---|---|---|---|---|
 {log_rows}
 
 {''.join(f"Shard {r['shard'] + 1}: {r['note']}." + chr(10) for r in log if r.get('note'))}
@@ -104,7 +125,11 @@ checksums, loads the files in a fresh process without network and shows a genera
         f"\nThe machine was shared with other work and the planned run was too slow to finish in the session, so it was "
         f"stopped after shard {stopped_at} and finished with `--anneal {anneal['anneal']}`: from that checkpoint (weights and "
         f"optimizer state), the lr fell from its value there to 1/10,000 of it along a cosine over {anneal['anneal']} more, unseen "
-        f"shards ({anneal['threads']} thread{'s' if anneal['threads'] > 1 else ''}).\n"))
+        f"shards ({anneal['threads']} thread{'s' if anneal['threads'] > 1 else ''}).\n") + ('' if not extend else
+        f"\nThen `--extend {extend['extend']} --lr {extend['lr']:g}` went on from the final weights with a fresh optimizer and a new "
+        f"one-cycle schedule (warm-up over 10% of it from lr {extend['lr'] / 25:.1e} to {extend['lr']:g}, then a cosine "
+        f"down to ~0) over {extend['extend']} more shards: shards {extend['first_shard'] + 1}-{extend['first_shard'] + extend['extend']} "
+        f"of the run{_extend_reads(extend, settings['shards'])} ({extend['threads']} thread{'s' if extend['threads'] > 1 else ''}).\n"))
     (dest/'MODEL_CARD.md').write_text(card)
     print(card)
 

@@ -8,6 +8,11 @@ run the same command again. After each shard the held-out perplexity is measured
 `<out>/log.jsonl` with the tokens seen and the wall time, and the model is saved to `<out>/lm`.
 
     python tools/pretrain_lm.py [--passes 1.25] [--shards 8] [--max-vocab 12000] [--out DIR]
+
+Two later stages continue a finished (or stopped) run in the same folder, each with its own checkpoint:
+`--anneal N` takes the planned run's last checkpoint and brings the lr down to ~0 over N more shards
+(for a run stopped early), and `--extend N --lr LR` trains N more shards from the final weights with a
+fresh optimizer and a new one-cycle schedule (a warm restart: the shipped model got `--extend 11 --lr 4e-3`).
 """
 import argparse, json, math, os, sys, time
 from pathlib import Path
@@ -89,6 +94,9 @@ def main(argv=None):
     ap.add_argument('--valid-pct', type=float, default=0.02)
     ap.add_argument('--anneal', type=int, default=0,
                     help='instead of the planned run: take its last checkpoint and anneal the lr to ~0 (cosine) over this many more shards')
+    ap.add_argument('--extend', type=int, default=0,
+                    help='after the planned run (and its anneal, if any): train this many more shards from its final weights, '
+                         'with a new one-cycle schedule peaking at --lr (a warm restart)')
     ap.add_argument('--threads', type=int, default=None, help='torch threads (default: torch\'s choice)')
     a = ap.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
@@ -112,16 +120,24 @@ def main(argv=None):
     dls = TextDataLoaders(trn, val, store.vocab)
     n_epoch = max(1, round(a.passes * a.shards))
     cfg = tiny_lm_config if a.config == 'tiny' else AWDConfig()
+    if a.anneal and a.extend: ap.error('--anneal and --extend are separate stages: run one, then the other')
+    stage = 'anneal' if a.anneal else 'extend' if a.extend else 'run'
+    # the finished stages before this one, in order: the shards they read and the batches they trained
+    before = {'run': [], 'anneal': ['checkpoint.pt'], 'extend': ['checkpoint.pt', 'anneal.pt']}[stage]
     offset = batches_before = 0
-    if a.anneal:
-        st = torch.load(out/'checkpoint.pt', weights_only=True)
-        offset, batches_before = st['epoch'] + 1, st['train_iter']
+    for fname in before:
+        if not (out/fname).exists():
+            if fname == 'anneal.pt': continue   # a planned run that finished needs no anneal
+            sys.exit(f'--{stage} continues a finished run, but {out/fname} does not exist: run the plain command first')
+        st = torch.load(out/fname, weights_only=True)
+        offset, batches_before = offset + st['epoch'] + 1, batches_before + st['train_iter']
     learn = lm_learner(dls, cfg, drop_mult=a.drop_mult, path=out, progress='text', wd=a.wd,
                        cbs=[PickShard(offset), LogShard(out, a.bs, a.bptt, offset, batches_before)])
     print(f'{len(store.vocab):,} tokens in vocab; {int(lengths[train_docs].sum()):,} training tokens in {a.shards} shards of '
           f'{len(trn)} batches; {n_epoch} shard-epochs; held-out {int(lengths[is_valid].sum()):,} tokens; '
           f'threads {torch.get_num_threads()}', flush=True)
-    (out/('run_anneal.json' if a.anneal else 'run.json')).write_text(json.dumps(dict(vars(a), n_epoch=n_epoch, batches_per_shard=len(trn), device=str(default_device()),
+    if a.extend: n_epoch = a.extend
+    (out/('run.json' if stage == 'run' else f'run_{stage}.json')).write_text(json.dumps(dict(vars(a), n_epoch=n_epoch, first_shard=offset, batches_per_shard=len(trn), device=str(default_device()),
                                                 torch=torch.__version__, threads=torch.get_num_threads()), indent=1))
     if a.anneal:
         # the planned one-cycle run stopped early (time ran out): continue from its last checkpoint, weights and
@@ -131,6 +147,12 @@ def main(argv=None):
         print(f'annealing from shard {offset + 1}, lr {lr_now:.2e} -> {lr_now / 1e4:.2e} over {a.anneal} shards', flush=True)
         learn.fit(a.anneal, lr=lr_now, cbs=[ParamScheduler({'lr': sched_cos(lr_now, lr_now / 1e4), 'mom': sched_cos(0.75, 0.8)}),
                                             CheckpointCallback('anneal.pt')])
+    elif a.extend:
+        # a warm restart: the weights of the last stage, a fresh optimizer and a new one-cycle schedule; the shards
+        # go on where the last stage stopped (unseen ones first, then a second pass)
+        learn.model.load_state_dict(st['model'])
+        print(f'extending from shard {offset + 1} for {a.extend} shards, one-cycle to lr {a.lr:.1e}', flush=True)
+        learn.fit_one_cycle(a.extend, a.lr, moms=(0.8, 0.7, 0.8), pct_start=0.1, cbs=[CheckpointCallback('extend.pt')])
     else:
         learn.fit_one_cycle(n_epoch, a.lr, moms=(0.8, 0.7, 0.8), pct_start=0.1, cbs=[CheckpointCallback('checkpoint.pt')])
     for p in ['It is the duty of', 'The government said on Tuesday that', 'The history of the']:
