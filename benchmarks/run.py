@@ -33,6 +33,14 @@ def table(rows):
     line = lambda xs: '  '.join(x.rjust(w[i]) for i, x in enumerate(xs))
     return '\n'.join([line(cols), line(['-' * n for n in w])] + [line(x) for x in cells])
 
+def merge_rows(previous: dict, rows: list, key, now: str) -> list:
+    """A benchmark that declares `ROW_KEY` may run only some of its rows (e.g. `BENCH_ULMFIT_ONLY`): the rows of the
+    previous results file that this run did not measure are kept, each dated by the run that measured it."""
+    k = lambda r: tuple(r.get(c) for c in key)
+    new = {k(r): dict(r, date=now) for r in rows}
+    merged = [new.pop(k(r), None) or dict(r, date=r.get('date', previous.get('date'))) for r in previous.get('rows', [])]
+    return merged + list(new.values())   # in the previous file's order, then rows it did not have
+
 def load(path):
     spec = importlib.util.spec_from_file_location(path.stem, path)
     mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod); return mod
@@ -52,8 +60,10 @@ def main():
         print(f'\n## {name}: {(mod.__doc__ or "").strip().splitlines()[0]}', flush=True)
         rows = mod.run(quick=a.quick)
         print(table(rows), flush=True)
-        res = dict(benchmark=name, date=datetime.datetime.now().isoformat(timespec='seconds'), quick=a.quick,
-                   machine=machine(), rows=rows)
+        now, dest = datetime.datetime.now().isoformat(timespec='seconds'), out/f'{name}.json'
+        key = getattr(mod, 'ROW_KEY', None)
+        if key and not a.quick and dest.exists(): rows = merge_rows(json.loads(dest.read_text()), rows, key, now)
+        res = dict(benchmark=name, date=now, quick=a.quick, machine=machine(), rows=rows)
         (out/f'{name}.json').write_text(json.dumps(res, indent=1) + '\n')
         print(f'-> {out/f"{name}.json"}')
 

@@ -1,0 +1,100 @@
+#!/usr/bin/env python
+"""Classifier trials on a development split carved from the training texts, never from the test texts.
+
+`python benchmarks/dev_trials.py RUN_DIR [variant ...] [--dev-pct 0.2] [--seed 0]`
+
+RUN_DIR is a finished `ulmfit_nb train` run (for example `$ULMFIT_NB_HOME/bench_ulmfit/fine_food_ulmfit`): the
+trials start from its fine-tuned target language model (`stage2_all.pt`), its corpus and its settings. The
+run's training texts are split again (stratified, seeded) into a trial-training part and a development part;
+the run's validation (test) texts are left out altogether, so choosing a variant here does not look at them.
+Each variant trains the classifier as `run_ulmfit` would, with some settings changed, and records the
+development accuracy after every epoch. Results go to `results/dev_trials_<corpus>.json` (merged by variant).
+
+The language model was fine-tuned on all training texts, the development texts included (no labels are used
+in that stage), so development accuracies are a little optimistic for every variant alike: compare them with
+each other, not with test accuracies.
+"""
+import argparse, json, sys, time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# name -> changes to the main job's classifier settings (run_ulmfit's keyword names)
+VARIANTS = {
+    'default': {},
+    'ls01_2ep': dict(label_smoothing=0.1, cls_epochs=2),
+    'lr2e-3': dict(cls_lr=2e-3),
+    'wd0.1': dict(wd=0.1),
+    'drop0.7': dict(drop_mult=0.7),
+    '2ep': dict(cls_epochs=2),
+    'discr': dict(discriminative=True, cls_lr=1e-2),
+}
+
+def sub_store(store, idxs):
+    "A `TokenStore` of the documents `idxs` of `store` (same vocab)"
+    from ulmfit_nb.tokenize import TokenStore
+    docs = [np.asarray(store[int(i)]) for i in idxs]
+    offsets = np.concatenate([[0], np.cumsum([len(d) for d in docs])]).astype(np.int64)
+    labels = [store.labels[int(i)] for i in idxs] if store.labels is not None else None
+    return TokenStore(np.concatenate(docs).astype(store.ids.dtype), offsets, store.vocab, labels)
+
+def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) -> dict:
+    import torch
+    from ulmfit_nb.data import fine_food_reviews, bbc_news, read_csv, split_mask
+    from ulmfit_nb.learner import set_seed, CheckpointCallback
+    from ulmfit_nb.tokenize import tokenize_corpus
+    from ulmfit_nb.batching import cls_dataloaders
+    from ulmfit_nb.ulmfit import (finetune_lm_learner, classifier_learner, check_labels, SIZES, load_pretrained,
+                                  read_labelled)
+    s = json.loads((run_dir/'summary.json').read_text())['settings']
+    data = s['corpus']
+    corpus = bbc_news().split(0.2, s['seed']) if data == 'bbc_news' else read_labelled(_csv_of(run_dir))
+    classes = check_labels(corpus)
+    store = tokenize_corpus(corpus, max_vocab=s['max_vocab'], progress=False)
+    is_test = np.asarray(corpus.is_valid)
+    lm = finetune_lm_learner(store, is_test, load_pretrained(), 0.3, s['bs'], s['bptt'], progress='silent', path=run_dir)
+    lm.load_checkpoint('stage2_all.pt', with_opt=False)
+    train_idx = np.flatnonzero(~is_test)
+    tr = sub_store(store, train_idx)
+    dev = split_mask(len(tr), dev_pct, seed, groups=[str(l) for l in tr.labels])
+    cfg = dict(cls_epochs=s['cls_epochs'], cls_lr=s['cls_lr'], drop_mult=s['drop_mult'], label_smoothing=s['label_smoothing'],
+               wd=0.01, discriminative=False)
+    cfg.update(changes)
+    set_seed(s['seed'])
+    dls = cls_dataloaders(tr, dev, classes=classes, bs=32)
+    learn = classifier_learner(dls, SIZES[s['size']], cfg['drop_mult'], encoder=lm.model, bptt=s['bptt'], max_len=s['max_len'],
+                               label_smoothing=cfg['label_smoothing'], wd=cfg['wd'], progress='silent')
+    learn.unfreeze()
+    lr = slice(cfg['cls_lr'] / 2.6 ** 4, cfg['cls_lr']) if cfg['discriminative'] else cfg['cls_lr']
+    t0 = time.perf_counter()
+    learn.fit_one_cycle(cfg['cls_epochs'], lr, moms=(0.8, 0.7, 0.8))
+    names = learn.recorder.metric_names
+    acc = [float(v[names.index('accuracy')]) for v in learn.recorder.values]
+    return dict(corpus=data, variant=name, changes=changes, n_train=int((~dev).sum()), n_dev=int(dev.sum()),
+                dev_accuracy=acc[-1], dev_accuracy_per_epoch=acc, seconds=round(time.perf_counter() - t0, 1),
+                threads=torch.get_num_threads(), dev_seed=seed)
+
+def _csv_of(run_dir: Path) -> Path:
+    p = run_dir.parent/f"{run_dir.name.split('_ulmfit')[0]}.csv"
+    if not p.exists(): raise FileNotFoundError(f'expected the run\'s data beside it at {p}')
+    return p
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('run_dir'); p.add_argument('variants', nargs='*', default=['default'])
+    p.add_argument('--dev-pct', type=float, default=0.2); p.add_argument('--seed', type=int, default=0)
+    a = p.parse_args()
+    run_dir = Path(a.run_dir)
+    for v in a.variants:
+        if v not in VARIANTS: sys.exit(f'unknown variant {v!r}: one of {list(VARIANTS)}')
+        r = trial(run_dir, v, VARIANTS[v], a.dev_pct, a.seed)
+        print(json.dumps(r), flush=True)
+        out = ROOT/'benchmarks'/'results'/f"dev_trials_{r['corpus']}.json"
+        rows = json.loads(out.read_text())['rows'] if out.exists() else []
+        rows = [x for x in rows if (x['variant'], x.get('dev_seed')) != (v, a.seed)] + [r]
+        out.write_text(json.dumps(dict(benchmark='dev_trials', date=time.strftime('%Y-%m-%dT%H:%M:%S'), rows=rows), indent=1) + '\n')
+
+if __name__ == '__main__': main()
