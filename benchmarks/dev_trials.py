@@ -43,15 +43,15 @@ def sub_store(store, idxs):
 
 def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) -> dict:
     import torch
-    from ulmfit_nb.data import fine_food_reviews, bbc_news, read_csv, split_mask
-    from ulmfit_nb.learner import set_seed, CheckpointCallback
+    from ulmfit_nb.data import split_mask
+    from ulmfit_nb.learner import set_seed
     from ulmfit_nb.tokenize import tokenize_corpus
     from ulmfit_nb.batching import cls_dataloaders
     from ulmfit_nb.ulmfit import (finetune_lm_learner, classifier_learner, check_labels, SIZES, load_pretrained,
                                   read_labelled)
     s = json.loads((run_dir/'summary.json').read_text())['settings']
     data = s['corpus']
-    corpus = bbc_news().split(0.2, s['seed']) if data == 'bbc_news' else read_labelled(_csv_of(run_dir))
+    corpus = read_labelled(None if data == 'bbc_news' else _csv_of(run_dir), seed=s['seed'])   # as `ulmfit_nb train` read it
     classes = check_labels(corpus)
     store = tokenize_corpus(corpus, max_vocab=s['max_vocab'], progress=False)
     is_test = np.asarray(corpus.is_valid)

@@ -64,7 +64,7 @@ def main():
         key = getattr(mod, 'ROW_KEY', None)
         if key and not a.quick and dest.exists(): rows = merge_rows(json.loads(dest.read_text()), rows, key, now)
         res = dict(benchmark=name, date=now, quick=a.quick, machine=machine(), rows=rows)
-        (out/f'{name}.json').write_text(json.dumps(res, indent=1) + '\n')
-        print(f'-> {out/f"{name}.json"}')
+        dest.write_text(json.dumps(res, indent=1) + '\n')
+        print(f'-> {dest}')
 
 if __name__ == '__main__': main()
