@@ -6,32 +6,39 @@ package's own 4,000/1,000 train/test split), side by side in one run:
 - `ulmfit`: the main job (`ulmfit_nb train` with its defaults): the shipped general-English language
   model, its embeddings matched to the target vocabulary, the target LM fine-tuned (frozen, then all
   layers, 40 batches of 64x70 tokens per epoch, perplexity on the first 20 validation batches), then the
-  classifier, every layer trained from the start with one lr (5e-3) for 4 epochs;
+  classifier, every layer trained from the start with one lr (5e-3) for `--cls-epochs auto` epochs: about
+  250 batches of 32 texts, 4 epochs on BBC News (56 batches each), 2 on the fine-food reviews (125);
+- `ulmfit_2ep`, `ulmfit_4ep`: the main job with a fixed number of classifier epochs, run only where it
+  differs from what `auto` chooses (the measurements that chose the budget);
 - `ulmfit_gradual`: the same, but the classifier trained with the paper's gradual unfreezing (1, 1, 2
   epochs, lr 2e-2), the main job's default before we measured this table;
-- `scratch`: the same classifier and classifier budget (4 epochs, one lr of 5e-3) with no pretraining
+- `scratch`: the same classifier and classifier budget (`auto` epochs, one lr of 5e-3) with no pretraining
   and no LM fine-tuning: from scratch, the gradual unfreezing recipe keeps the embedding at a tiny lr
   and barely learns (29.7% on BBC News, measured);
 - `tfidf_lr`: TF-IDF of 1-2 grams and logistic regression (scikit-learn, default regularisation);
 - `ulmfit_seed1`: the main job with `--seed 1`: other training randomness and, on BBC News, another stratified
-  80/20 split, on which `tfidf_lr_seed1` is the TF-IDF baseline (the fine-food split is fixed).
+  80/20 split, on which `tfidf_lr_seed1` is the TF-IDF baseline (the fine-food split is fixed);
+  `ulmfit_seed1_2ep`, `ulmfit_seed1_4ep` the same with fixed epochs, where they differ from `auto`.
 
 Each ULMFiT variant runs in a fresh process (the command line, `--quiet`), so its peak memory is
 its own; `seconds` is the sum of its stages' times from the run's summary.json (tokenise, LM
 fine-tuning, classifier, evaluation), and `threads` the torch threads it ran with. The runs live in
 `$ULMFIT_NB_HOME/bench_ulmfit/<corpus>_<variant>`: a finished run is read back, not repeated (delete
 the folder to measure again), and `BENCH_ULMFIT_ONLY=scratch,tfidf_lr` runs only some variants (the runner
-keeps the other variants' rows of the previous results file, each with its own `date`).
+keeps the other variants' rows of the previous results file, each with its own `date`);
+`BENCH_ULMFIT_CORPORA=fine_food` runs only some corpora.
 For the BBC News ulmfit classifier it also records the accuracy on the first 120 validation articles
 cut to their first 20 and 60 words (`acc_first20w`, `acc_first60w`), next to the same articles whole.
 `quick` runs one corpus with shortened budgets in a temporary folder, for a smoke test only.
 """
 import json, os, subprocess, sys, tempfile, time
 from pathlib import Path
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from ulmfit_nb.data import bbc_news
+from ulmfit_nb.ulmfit import auto_cls_epochs
 
 ROW_KEY = ('corpus', 'variant')   # benchmarks/run.py keeps the rows of variants that a run leaves out
 
@@ -40,7 +47,6 @@ def _corpora():
     return {'bbc_news': bbc_news().split(valid_pct=0.2, seed=42), 'fine_food': fine_food_reviews()}
 
 def tfidf_lr(corpus) -> dict:
-    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     import resource
@@ -81,6 +87,8 @@ def run(quick=False):
     if quick: corpora = {'bbc_news': corpora['bbc_news']}
     budget = ['--lm-max-batches', '4', '--cls-epochs', '1'] if quick else []
     only = [v for v in os.environ.get('BENCH_ULMFIT_ONLY', '').split(',') if v]
+    names = [c for c in os.environ.get('BENCH_ULMFIT_CORPORA', '').split(',') if c]
+    if names: corpora = {k: v for k, v in corpora.items() if k in names}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         from ulmfit_nb.data import cache_dir
@@ -94,10 +102,13 @@ def run(quick=False):
                 pd.DataFrame(dict(text=list(corpus.texts), label=list(corpus.labels), is_valid=list(corpus.is_valid))).to_csv(csv, index=False)
                 data = ['--data', str(csv)]
             row_c = tfidf_lr(corpus)
+            auto = auto_cls_epochs(int((~np.asarray(corpus.is_valid)).sum()))
+            fixed = [(f'ulmfit{s}_{e}ep', [*a, '--cls-epochs', str(e)]) for s, a in (('', []), ('_seed1', ['--seed', '1']))
+                     for e in (2, 4) if e != auto]
             for variant, extra in [('ulmfit', []), ('ulmfit_gradual', ['--cls-schedule', 'gradual', '--cls-epochs', '1,1,2']),
                                    ('scratch', ['--pretrained', 'none', '--lm-frozen-epochs', '0', '--lm-epochs', '0']),
-                                   ('ulmfit_seed1', ['--seed', '1'])]:
-                if quick and variant in ('ulmfit_gradual', 'ulmfit_seed1'): continue
+                                   ('ulmfit_seed1', ['--seed', '1']), *fixed]:
+                if quick and variant != 'ulmfit' and variant != 'scratch': continue
                 if only and variant not in only: continue
                 r = _ulmfit(data, extra + budget, Path(d)/f'{name}_{variant}')
                 if name == 'bbc_news' and variant == 'ulmfit':   # what a user sees who predicts on short snippets

@@ -30,6 +30,7 @@ VARIANTS = {
     'wd0.1': dict(wd=0.1),
     'drop0.7': dict(drop_mult=0.7),
     '2ep': dict(cls_epochs=2),
+    '4ep': dict(cls_epochs=4),
     'discr': dict(discriminative=True, cls_lr=1e-2),
 }
 

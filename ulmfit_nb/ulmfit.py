@@ -21,12 +21,13 @@ from .awd_lstm import (AWDConfig, AWD_LSTM, SequentialRNN, tiny_lm_config, get_l
                                 generate, save_lm, load_lm, load_encoder, _sizes, _fmt_sizes)
 
 # %% auto #0
-__all__ = ['PRETRAINED_FORMAT', 'EXPORT_FORMAT', 'SIZES', 'CLS_LR', 'save_tensors', 'load_tensors', 'shipped_model_dir',
-           'save_pretrained', 'load_pretrained', 'match_embeddings', 'lm_from_pretrained', 'BatchLimit',
-           'finetune_lm_learner', 'finetune_lm', 'text_lengths', 'SentenceEncoder', 'masked_concat_pool',
+__all__ = ['PRETRAINED_FORMAT', 'EXPORT_FORMAT', 'SIZES', 'CLS_LR', 'CLS_STEPS', 'CLS_MAX_EPOCHS', 'save_tensors', 'load_tensors',
+           'shipped_model_dir', 'save_pretrained', 'load_pretrained', 'match_embeddings', 'lm_from_pretrained',
+           'BatchLimit', 'finetune_lm_learner', 'finetune_lm', 'text_lengths', 'SentenceEncoder', 'masked_concat_pool',
            'PoolingLinearClassifier', 'clas_config', 'get_text_classifier', 'awd_lstm_clas_split', 'classifier_learner',
            'gradual_unfreeze', 'TextClassifier', 'evaluate', 'plot_confusion', 'most_confident_errors', 'check_labels',
-           'flip_store', 'Ensemble', 'load_classifier', 'peak_memory_mb', 'run_ulmfit', 'read_labelled', 'command_line']
+           'flip_store', 'Ensemble', 'load_classifier', 'auto_cls_epochs', 'peak_memory_mb', 'run_ulmfit',
+           'read_labelled', 'command_line']
 
 # %% ../nbs/07_ulmfit.ipynb #9ff7db8e
 from safetensors.torch import save_file as _st_save, load_file as _st_load
@@ -461,6 +462,13 @@ def load_classifier(path, device='cpu'):
 # %% ../nbs/07_ulmfit.ipynb #b25ba37b
 SIZES = {'tiny': tiny_lm_config, 'paper': AWDConfig()}
 CLS_LR = {'all': 5e-3, 'gradual': 2e-2}   # the classifier's default lr per schedule
+CLS_STEPS, CLS_MAX_EPOCHS = 250, 4   # the classifier's default budget, `cls_epochs='auto'` (see the table above)
+
+def auto_cls_epochs(n_train: int, bs: int = 32, steps: int = CLS_STEPS, max_epochs: int = CLS_MAX_EPOCHS) -> int:
+    "Classifier epochs for `cls_epochs='auto'`: the whole number of epochs nearest `steps` batches of `bs`, from 1 to `max_epochs`"
+    if n_train < 1: raise ValueError(f'the classifier needs training texts, got {n_train}')
+    per_epoch = math.ceil(n_train / bs)
+    return int(min(max_epochs, max(1, round(steps / per_epoch))))
 
 def _cls_epochs(epochs, schedule: str):
     "Epochs of the classifier as `schedule` runs them: a total for 'all', (head, last layer, all) for 'gradual'"
@@ -519,13 +527,17 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
                max_vocab: int = 12000, bs: int = 64, bptt: int = 70, pretrain_epochs: int = 1,
                lm_frozen_epochs: int = 1, lm_epochs: int = 1, lm_max_batches: int | None = None,
                lm_valid_batches: int | None = None, lm_drop_mult: float = 0.3,
-               cls_epochs=4, cls_lr: float | None = None, cls_schedule: str = 'all', cls_bs: int = 32,
+               cls_epochs='auto', cls_lr: float | None = None, cls_schedule: str = 'all', cls_bs: int = 32,
                max_len: int = 1400, drop_mult: float = 0.5,
                label_smoothing: float = 0., backward: bool = False, seed: int = 42, device=None, progress='auto',
                log=print) -> tuple:
     "ULMFiT stages 1-3 on the split, labelled `corpus`; returns the classifier (an `Ensemble` with `backward`) and the summary"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if cls_schedule not in ('gradual', 'all'): raise ValueError(f"cls_schedule must be 'gradual' or 'all', got {cls_schedule!r}")
+    classes = check_labels(corpus)
+    if isinstance(cls_epochs, str):
+        if cls_epochs != 'auto': raise ValueError(f"cls_epochs must be 'auto', a number or 3 phase lengths, got {cls_epochs!r}")
+        cls_epochs = auto_cls_epochs(int((~np.asarray(corpus.is_valid)).sum()), cls_bs)
     cls_epochs = _cls_epochs(cls_epochs, cls_schedule)
     if cls_lr is None: cls_lr = CLS_LR[cls_schedule]
     if size not in SIZES: raise ValueError(f'size must be one of {list(SIZES)}, got {size!r}')
@@ -540,7 +552,6 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
     set_seed(seed)
     kw = dict(device=device, progress=progress, path=out)
     with _timed(summary, 'tokenize', log):
-        classes = check_labels(corpus)
         store = tokenize_corpus(corpus, max_vocab=max_vocab, progress=progress != 'silent')
         is_valid = np.asarray(corpus.is_valid)
     log(f'{len(corpus):,} texts ({int((~is_valid).sum()):,} train, {int(is_valid.sum()):,} valid), {len(classes)} classes, '
@@ -658,7 +669,8 @@ def command_line(argv=None):
     t.add_argument('--lm-frozen-epochs', type=int, default=1); t.add_argument('--lm-epochs', type=int, default=1)
     t.add_argument('--lm-max-batches', type=int, default=40, help='batches per LM epoch (0: all)')
     t.add_argument('--lm-valid-batches', type=int, default=20, help='validation batches for the LM perplexity (0: all)')
-    t.add_argument('--cls-epochs', default='4', help="classifier epochs; for 'gradual' also as head,last-layer,all phases (e.g. 1,1,2)")
+    t.add_argument('--cls-epochs', default='auto',
+                   help="classifier epochs, or 'auto': about 250 batches, 1 to 4 epochs; for 'gradual' also head,last-layer,all phases (e.g. 1,1,2)")
     t.add_argument('--cls-schedule', choices=['gradual', 'all'], default='all',
                    help="'all': every layer from the start, one lr (measured best, see benchmarks/README.md); 'gradual': the paper's gradual unfreezing")
     t.add_argument('--cls-lr', type=float, default=None, help="classifier lr (default: 5e-3 all, 2e-2 gradual)")
@@ -682,7 +694,8 @@ def command_line(argv=None):
             elif a.general:
                 gp = Path(a.general)
                 general = (read_csv(gp, a.text_col, label_col=None) if gp.suffix.lower() == '.csv' else read_folder(gp))
-            epochs = tuple(int(x) for x in a.cls_epochs.split(','))
+            try: epochs = a.cls_epochs if a.cls_epochs == 'auto' else tuple(int(x) for x in a.cls_epochs.split(','))
+            except ValueError: raise ValueError(f"--cls-epochs takes 'auto', a number or 3 comma-separated numbers, got {a.cls_epochs!r}") from None
             pre = None if a.pretrained == 'none' else a.pretrained
             _, s = run_ulmfit(corpus, a.out, pretrained=pre, general=general, size=a.size, max_vocab=a.max_vocab, bs=a.bs,
                               pretrain_epochs=a.pretrain_epochs, lm_frozen_epochs=a.lm_frozen_epochs, lm_epochs=a.lm_epochs,
