@@ -108,7 +108,7 @@ def run(quick=False):
             for variant, extra in [('ulmfit', []), ('ulmfit_gradual', ['--cls-schedule', 'gradual', '--cls-epochs', '1,1,2']),
                                    ('scratch', ['--pretrained', 'none', '--lm-frozen-epochs', '0', '--lm-epochs', '0']),
                                    ('ulmfit_seed1', ['--seed', '1']), *fixed]:
-                if quick and variant != 'ulmfit' and variant != 'scratch': continue
+                if quick and variant not in ('ulmfit', 'scratch'): continue
                 if only and variant not in only: continue
                 r = _ulmfit(data, extra + budget, Path(d)/f'{name}_{variant}')
                 if name == 'bbc_news' and variant == 'ulmfit':   # what a user sees who predicts on short snippets

@@ -462,7 +462,7 @@ def load_classifier(path, device='cpu'):
 # %% ../nbs/07_ulmfit.ipynb #b25ba37b
 SIZES = {'tiny': tiny_lm_config, 'paper': AWDConfig()}
 CLS_LR = {'all': 5e-3, 'gradual': 2e-2}   # the classifier's default lr per schedule
-CLS_STEPS, CLS_MAX_EPOCHS = 250, 4   # the classifier's default budget, `cls_epochs='auto'` (see the table above)
+CLS_STEPS, CLS_MAX_EPOCHS = 250, 4   # the classifier's default budget, `cls_epochs='auto'` (chosen in benchmarks/README.md)
 
 def auto_cls_epochs(n_train: int, bs: int = 32, steps: int = CLS_STEPS, max_epochs: int = CLS_MAX_EPOCHS) -> int:
     "Classifier epochs for `cls_epochs='auto'`: the whole number of epochs nearest `steps` batches of `bs`, from 1 to `max_epochs`"
@@ -470,8 +470,11 @@ def auto_cls_epochs(n_train: int, bs: int = 32, steps: int = CLS_STEPS, max_epoc
     per_epoch = math.ceil(n_train / bs)
     return int(min(max_epochs, max(1, round(steps / per_epoch))))
 
-def _cls_epochs(epochs, schedule: str):
-    "Epochs of the classifier as `schedule` runs them: a total for 'all', (head, last layer, all) for 'gradual'"
+def _cls_epochs(epochs, schedule: str, n_train: int | None = None, bs: int = 32):
+    "Epochs of the classifier as `schedule` runs them: a total for 'all', (head, last layer, all) for 'gradual'; 'auto' from `n_train`"
+    if isinstance(epochs, str):
+        if epochs != 'auto': raise ValueError(f"cls_epochs must be 'auto', a number or 3 phase lengths, got {epochs!r}")
+        epochs = auto_cls_epochs(n_train, bs)
     ep = (int(epochs),) if isinstance(epochs, (int, np.integer)) else tuple(int(e) for e in epochs)
     if not ep or any(e < 0 for e in ep) or sum(ep) == 0: raise ValueError(f'classifier epochs must be non-negative with a positive total, got {epochs!r}')
     if schedule == 'all': return sum(ep)
@@ -534,11 +537,8 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', pretrained='shipped', general: 
     "ULMFiT stages 1-3 on the split, labelled `corpus`; returns the classifier (an `Ensemble` with `backward`) and the summary"
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if cls_schedule not in ('gradual', 'all'): raise ValueError(f"cls_schedule must be 'gradual' or 'all', got {cls_schedule!r}")
-    classes = check_labels(corpus)
-    if isinstance(cls_epochs, str):
-        if cls_epochs != 'auto': raise ValueError(f"cls_epochs must be 'auto', a number or 3 phase lengths, got {cls_epochs!r}")
-        cls_epochs = auto_cls_epochs(int((~np.asarray(corpus.is_valid)).sum()), cls_bs)
-    cls_epochs = _cls_epochs(cls_epochs, cls_schedule)
+    classes = check_labels(corpus)   # before 'auto' epochs, which count the training texts
+    cls_epochs = _cls_epochs(cls_epochs, cls_schedule, int((~np.asarray(corpus.is_valid)).sum()), cls_bs)
     if cls_lr is None: cls_lr = CLS_LR[cls_schedule]
     if size not in SIZES: raise ValueError(f'size must be one of {list(SIZES)}, got {size!r}')
     settings = dict(corpus=corpus.name, pretrained=str(pretrained), general=getattr(general, 'name', None),
@@ -670,7 +670,7 @@ def command_line(argv=None):
     t.add_argument('--lm-max-batches', type=int, default=40, help='batches per LM epoch (0: all)')
     t.add_argument('--lm-valid-batches', type=int, default=20, help='validation batches for the LM perplexity (0: all)')
     t.add_argument('--cls-epochs', default='auto',
-                   help="classifier epochs, or 'auto': about 250 batches, 1 to 4 epochs; for 'gradual' also head,last-layer,all phases (e.g. 1,1,2)")
+                   help=f"classifier epochs, or 'auto': about {CLS_STEPS} batches, 1 to {CLS_MAX_EPOCHS} epochs; for 'gradual' also head,last-layer,all phases (e.g. 1,1,2)")
     t.add_argument('--cls-schedule', choices=['gradual', 'all'], default='all',
                    help="'all': every layer from the start, one lr (measured best, see benchmarks/README.md); 'gradual': the paper's gradual unfreezing")
     t.add_argument('--cls-lr', type=float, default=None, help="classifier lr (default: 5e-3 all, 2e-2 gradual)")
