@@ -32,6 +32,11 @@ VARIANTS = {
     '2ep': dict(cls_epochs=2),
     '4ep': dict(cls_epochs=4),
     'discr': dict(discriminative=True, cls_lr=1e-2),
+    # on BBC News, around its 4-epoch budget
+    'ls01_4ep': dict(label_smoothing=0.1, cls_epochs=4),
+    'lr1e-2_4ep': dict(cls_lr=1e-2, cls_epochs=4),
+    'discr_4ep': dict(discriminative=True, cls_lr=1e-2, cls_epochs=4),
+    'drop0.3_4ep': dict(drop_mult=0.3, cls_epochs=4),
 }
 
 def sub_store(store, idxs):

@@ -13,9 +13,11 @@ from pathlib import Path
 import multiprocessing as mp
 import numpy as np
 from fastcore.basics import patch
+from .data import UNK   # defined with the readers, which map a corpus's own unknown marker to it
+
 
 # %% auto #0
-__all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'SPECIAL_TOKENS', 'defaults_pre_rules',
+__all__ = ['SPECIAL_TOKENS', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_pre_rules',
            'ABBREVIATIONS', 'TOKEN_PATTERN', 'defaults_tok_rules', 'STORE_FORMAT', 'fix_html', 'replace_rep',
            'replace_wrep', 'spec_add_spaces', 'rm_useless_spaces', 'RegexTokenizer', 'SpacyTokenizer',
            'token_agreement', 'replace_all_caps', 'replace_maj', 'lowercase', 'apply_tok_rules', 'Tokenizer',
@@ -23,8 +25,8 @@ __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_
            'corpus_hash', 'tokenize_corpus']
 
 # %% ../nbs/02_tokenize.ipynb #99e9359d
-UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = SPECIAL_TOKENS = (
-    'xxunk', 'xxpad', 'xxbos', 'xxeos', 'xxfld', 'xxrep', 'xxwrep', 'xxup', 'xxmaj')
+SPECIAL_TOKENS = (UNK, 'xxpad', 'xxbos', 'xxeos', 'xxfld', 'xxrep', 'xxwrep', 'xxup', 'xxmaj')
+PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = SPECIAL_TOKENS[1:]
 
 # %% ../nbs/02_tokenize.ipynb #8d4405c0
 _html_leftovers = [('#39;', "'"), ('amp;', '&'), ('#146;', "'"), ('nbsp;', ' '), ('#36;', '$'), ('\\n', '\n'),
