@@ -8,7 +8,8 @@ trials start from its fine-tuned target language model (`stage2_all.pt`), its co
 run's training texts are split again (stratified, seeded) into a trial-training part and a development part;
 the run's validation (test) texts are left out altogether, so choosing a variant here does not look at them.
 Each variant trains the classifier as `run_ulmfit` would, with some settings changed, and records the
-development accuracy after every epoch. Results go to `results/dev_trials_<corpus>.json` (merged by variant).
+development accuracy after every epoch, with the run it started from (`run`, `run_seed`): only rows of the same
+run share a language model and a development split, so compare those. Results go to `results/dev_trials_<corpus>.json` (merged by variant).
 
 The language model was fine-tuned on all training texts, the development texts included (no labels are used
 in that stage), so development accuracies are a little optimistic for every variant alike: compare them with
@@ -37,6 +38,8 @@ VARIANTS = {
     'lr1e-2_4ep': dict(cls_lr=1e-2, cls_epochs=4),
     'discr_4ep': dict(discriminative=True, cls_lr=1e-2, cls_epochs=4),
     'drop0.3_4ep': dict(drop_mult=0.3, cls_epochs=4),
+    'bs16_4ep': dict(cls_bs=16, cls_epochs=4),   # twice the steps for the same tokens
+    'bs16_2ep': dict(cls_bs=16, cls_epochs=2),   # as many steps as bs 32 for 4 epochs, half the tokens
 }
 
 def sub_store(store, idxs):
@@ -67,10 +70,10 @@ def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) ->
     tr = sub_store(store, train_idx)
     dev = split_mask(len(tr), dev_pct, seed, groups=[str(l) for l in tr.labels])
     cfg = dict(cls_epochs=s['cls_epochs'], cls_lr=s['cls_lr'], drop_mult=s['drop_mult'], label_smoothing=s['label_smoothing'],
-               wd=0.01, discriminative=False)
+               wd=0.01, discriminative=False, cls_bs=32)
     cfg.update(changes)
     set_seed(s['seed'])
-    dls = cls_dataloaders(tr, dev, classes=classes, bs=32)
+    dls = cls_dataloaders(tr, dev, classes=classes, bs=cfg['cls_bs'])
     learn = classifier_learner(dls, SIZES[s['size']], cfg['drop_mult'], encoder=lm.model, bptt=s['bptt'], max_len=s['max_len'],
                                label_smoothing=cfg['label_smoothing'], wd=cfg['wd'], progress='silent')
     learn.unfreeze()
@@ -79,7 +82,7 @@ def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) ->
     learn.fit_one_cycle(cfg['cls_epochs'], lr, moms=(0.8, 0.7, 0.8))
     names = learn.recorder.metric_names
     acc = [float(v[names.index('accuracy')]) for v in learn.recorder.values]
-    return dict(corpus=data, variant=name, changes=changes, n_train=int((~dev).sum()), n_dev=int(dev.sum()),
+    return dict(corpus=data, variant=name, changes=changes, run=run_dir.name, run_seed=s['seed'], n_train=int((~dev).sum()), n_dev=int(dev.sum()),
                 dev_accuracy=acc[-1], dev_accuracy_per_epoch=acc, seconds=round(time.perf_counter() - t0, 1),
                 threads=torch.get_num_threads(), dev_seed=seed)
 
@@ -100,7 +103,8 @@ def main():
         print(json.dumps(r), flush=True)
         out = ROOT/'benchmarks'/'results'/f"dev_trials_{r['corpus']}.json"
         rows = json.loads(out.read_text())['rows'] if out.exists() else []
-        rows = [x for x in rows if (x['variant'], x.get('dev_seed')) != (v, a.seed)] + [r]
+        key = lambda x: (x['variant'], x.get('dev_seed'), x.get('run'))   # compare rows of one run (one LM, one split)
+        rows = [x for x in rows if key(x) != key(r)] + [r]
         out.write_text(json.dumps(dict(benchmark='dev_trials', date=time.strftime('%Y-%m-%dT%H:%M:%S'), rows=rows), indent=1) + '\n')
 
 if __name__ == '__main__': main()
