@@ -122,7 +122,7 @@ def run(quick=False):
                 print(rows[-1], flush=True)
             for sd in ((1, 2) if name == 'bbc_news' and not quick else ()):   # the splits that --seed 1 and 2 draw
                 if only and f'tfidf_lr_seed{sd}' not in only: continue
-                c1 = bbc_news().split(valid_pct=0.2, seed=sd)
-                rows.append(dict(corpus=name, variant=f'tfidf_lr_seed{sd}', n_valid=int(sum(c1.is_valid)), threads=1, **tfidf_lr(c1)))
+                split = bbc_news().split(valid_pct=0.2, seed=sd)
+                rows.append(dict(corpus=name, variant=f'tfidf_lr_seed{sd}', n_valid=int(sum(split.is_valid)), threads=1, **tfidf_lr(split)))
                 print(rows[-1], flush=True)
     return rows
