@@ -9,7 +9,8 @@ run's training texts are split again (stratified, seeded) into a trial-training 
 the run's validation (test) texts are left out altogether, so choosing a variant here does not look at them.
 Each variant trains the classifier as `run_ulmfit` would, with some settings changed, and records the
 development accuracy after every epoch, with the run it started from (`run`, `run_seed`): only rows of the same
-run share a language model and a development split, so compare those. Results go to `results/dev_trials_<corpus>.json` (merged by variant).
+run share a language model and a development split, so compare those. Results go to `results/dev_trials_<corpus>.json`, merged by
+(variant, dev seed, run).
 
 The language model was fine-tuned on all training texts, the development texts included (no labels are used
 in that stage), so development accuracies are a little optimistic for every variant alike: compare them with
