@@ -7,6 +7,9 @@ RUN_DIR is a finished `ulmfit_nb train` run (for example `$ULMFIT_NB_HOME/bench_
 trials start from its fine-tuned target language model (`stage2_all.pt`), its corpus and its settings. The
 run's training texts are split again (stratified, seeded) into a trial-training part and a development part;
 the run's validation (test) texts are left out altogether, so choosing a variant here does not look at them.
+A variant that changes the target-LM fine-tuning (`LM_KEYS`) runs stage 2 again from the shipped model, as
+`run_ulmfit` does, into `RUN_DIR__dev_<variant>` beside the run; its LM perplexity on the run's validation texts
+is reported, not used.
 Each variant trains the classifier as `run_ulmfit` would, with some settings changed, and records the
 development accuracy after every epoch, with the run it started from (`run`, `run_seed`): only rows of the same
 run share a language model and a development split, so compare those. Results go to `results/dev_trials_<corpus>.json`, merged by
@@ -41,7 +44,11 @@ VARIANTS = {
     'drop0.3_4ep': dict(drop_mult=0.3, cls_epochs=4),
     'bs16_4ep': dict(cls_bs=16, cls_epochs=4),   # twice the steps for the same tokens
     'bs16_2ep': dict(cls_bs=16, cls_epochs=2),   # as many steps as bs 32 for 4 epochs, half the tokens
+    # longer target-LM fine-tuning (stage 2 is run again from the shipped model; default: 40 batches per epoch)
+    'lm70': dict(lm_max_batches=70),
+    'lm103': dict(lm_max_batches=103),   # BBC News: one pass over its training text in the two LM epochs
 }
+LM_KEYS = ('lm_max_batches', 'lm_frozen_epochs', 'lm_epochs')
 
 def sub_store(store, idxs):
     "A `TokenStore` of the documents `idxs` of `store` (same vocab)"
@@ -57,7 +64,7 @@ def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) ->
     from ulmfit_nb.learner import set_seed
     from ulmfit_nb.tokenize import tokenize_corpus
     from ulmfit_nb.batching import cls_dataloaders
-    from ulmfit_nb.ulmfit import (finetune_lm_learner, classifier_learner, check_labels, SIZES, load_pretrained,
+    from ulmfit_nb.ulmfit import (finetune_lm_learner, finetune_lm, classifier_learner, check_labels, SIZES, load_pretrained,
                                   read_labelled)
     s = json.loads((run_dir/'summary.json').read_text())['settings']
     data = s['corpus']
@@ -65,14 +72,25 @@ def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) ->
     classes = check_labels(corpus)
     store = tokenize_corpus(corpus, max_vocab=s['max_vocab'], progress=False)
     is_test = np.asarray(corpus.is_valid)
-    lm = finetune_lm_learner(store, is_test, load_pretrained(), 0.3, s['bs'], s['bptt'], progress='silent', path=run_dir)
-    lm.load_checkpoint('stage2_all.pt', with_opt=False)
+    lm_changes = {k: v for k, v in changes.items() if k in LM_KEYS}
+    lm_s = {**{k: s[k] for k in LM_KEYS}, **lm_changes}
+    lm_dir = run_dir.parent/f'{run_dir.name}__dev_{name}' if lm_changes else run_dir
+    lm_dir.mkdir(exist_ok=True)
+    set_seed(s['seed'])   # where `run_ulmfit` seeds stage 2
+    lm = finetune_lm_learner(store, is_test, load_pretrained(), 0.3, s['bs'], s['bptt'], lm_s['lm_max_batches'],
+                             s['lm_valid_batches'], progress='silent', path=lm_dir)
+    t_lm, lm_ppl = time.perf_counter(), None
+    if lm_changes and not (lm_dir/'stage2_all.pt').exists():   # stage 2 as `run_ulmfit` runs it, with the changes
+        finetune_lm(lm, lm_s['lm_epochs'], frozen_epochs=lm_s['lm_frozen_epochs'], ckpt='stage2')
+        lm_ppl = lm.validate()['perplexity']   # on the run's test texts: reported only, nothing is chosen by it
+    else: lm.load_checkpoint('stage2_all.pt', with_opt=False)
+    t_lm = time.perf_counter() - t_lm
     train_idx = np.flatnonzero(~is_test)
     tr = sub_store(store, train_idx)
     dev = split_mask(len(tr), dev_pct, seed, groups=[str(l) for l in tr.labels])
     cfg = dict(cls_epochs=s['cls_epochs'], cls_lr=s['cls_lr'], drop_mult=s['drop_mult'], label_smoothing=s['label_smoothing'],
                wd=0.01, discriminative=False, cls_bs=32)
-    cfg.update(changes)
+    cfg.update({k: v for k, v in changes.items() if k not in LM_KEYS})
     set_seed(s['seed'])
     dls = cls_dataloaders(tr, dev, classes=classes, bs=cfg['cls_bs'])
     learn = classifier_learner(dls, SIZES[s['size']], cfg['drop_mult'], encoder=lm.model, bptt=s['bptt'], max_len=s['max_len'],
@@ -85,6 +103,7 @@ def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) ->
     acc = [float(v[names.index('accuracy')]) for v in learn.recorder.values]
     return dict(corpus=data, variant=name, changes=changes, run=run_dir.name, run_seed=s['seed'], n_train=int((~dev).sum()), n_dev=int(dev.sum()),
                 dev_accuracy=acc[-1], dev_accuracy_per_epoch=acc, seconds=round(time.perf_counter() - t0, 1),
+                **(dict(lm_seconds=round(t_lm, 1), lm_perplexity_after=lm_ppl) if lm_changes else {}),
                 threads=torch.get_num_threads(), dev_seed=seed)
 
 def _csv_of(run_dir: Path) -> Path:
