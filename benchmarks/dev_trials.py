@@ -82,9 +82,9 @@ def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) ->
     t_lm, lm_ppl = time.perf_counter(), None
     if lm_changes and not (lm_dir/'stage2_all.pt').exists():   # stage 2 as `run_ulmfit` runs it, with the changes
         finetune_lm(lm, lm_s['lm_epochs'], frozen_epochs=lm_s['lm_frozen_epochs'], ckpt='stage2')
-        lm_ppl = lm.validate()['perplexity']   # on the run's test texts: reported only, nothing is chosen by it
-    else: lm.load_checkpoint('stage2_all.pt', with_opt=False)
+    else: lm.load_checkpoint('stage2_all.pt', with_opt=False)   # the run's LM, or a trial's from an earlier call
     t_lm = time.perf_counter() - t_lm
+    if lm_changes: lm_ppl = lm.validate()['perplexity']   # on the run's test texts: reported only, nothing is chosen by it
     train_idx = np.flatnonzero(~is_test)
     tr = sub_store(store, train_idx)
     dev = split_mask(len(tr), dev_pct, seed, groups=[str(l) for l in tr.labels])
