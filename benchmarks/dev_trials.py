@@ -47,8 +47,10 @@ VARIANTS = {
     # longer target-LM fine-tuning (stage 2 is run again from the shipped model; default: 40 batches per epoch)
     'lm70': dict(lm_max_batches=70),
     'lm103': dict(lm_max_batches=103),   # BBC News: one pass over its training text in the two LM epochs
+    # a larger vocabulary (tokenised again, stage 2 run again): BBC News has 19,824 words seen 3 times or more
+    'vocab20k': dict(max_vocab=20000),
 }
-LM_KEYS = ('lm_max_batches', 'lm_frozen_epochs', 'lm_epochs')
+LM_KEYS = ('lm_max_batches', 'lm_frozen_epochs', 'lm_epochs', 'max_vocab')   # changes that need stage 2 again
 
 def sub_store(store, idxs):
     "A `TokenStore` of the documents `idxs` of `store` (same vocab)"
@@ -70,10 +72,10 @@ def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) ->
     data = s['corpus']
     corpus = read_labelled(None if data == 'bbc_news' else _csv_of(run_dir), seed=s['seed'])   # as `ulmfit_nb train` read it
     classes = check_labels(corpus)
-    store = tokenize_corpus(corpus, max_vocab=s['max_vocab'], progress=False)
-    is_test = np.asarray(corpus.is_valid)
     lm_changes = {k: v for k, v in changes.items() if k in LM_KEYS}
     lm_s = {**{k: s[k] for k in LM_KEYS}, **lm_changes}
+    store = tokenize_corpus(corpus, max_vocab=lm_s['max_vocab'], progress=False)
+    is_test = np.asarray(corpus.is_valid)
     lm_dir = run_dir.parent/f'{run_dir.name}__dev_{name}' if lm_changes else run_dir
     lm_dir.mkdir(exist_ok=True)
     set_seed(s['seed'])   # where `run_ulmfit` seeds stage 2
