@@ -47,7 +47,7 @@ VARIANTS = {
     # longer target-LM fine-tuning (stage 2 is run again from the shipped model; default: 40 batches per epoch)
     'lm70': dict(lm_max_batches=70),
     'lm103': dict(lm_max_batches=103),   # BBC News: one pass over its training text in the two LM epochs
-    # a larger vocabulary (tokenised again, stage 2 run again): BBC News has 19,824 words seen 3 times or more
+    # a larger vocabulary (tokenised again, stage 2 run again): BBC News has 19,824 words seen twice or more
     'vocab20k': dict(max_vocab=20000),
 }
 LM_KEYS = ('lm_max_batches', 'lm_frozen_epochs', 'lm_epochs', 'max_vocab')   # changes that need stage 2 again
