@@ -2,29 +2,31 @@
 """The project's test command: notebooks are the tests.
 
 Runs, each as one test with a line of its own:
-  - `clean`:  every notebook is committed cleaned (what `nbdev_clean` would write),
-  - `sync`:   `ulmfit_nb/` is what `nbdev_export` makes from the notebooks,
-  - `readme`: README.md is what `tools/make_readme.py` makes from nbs/index.ipynb,
+  - `clean`:    every notebook is committed cleaned (what `nbdev_clean` would write),
+  - `sync`:     `ulmfit_nb/` is what `nbdev_export` makes from the notebooks,
+  - `readme`:   README.md is what `tools/make_readme.py` makes from nbs/index.ipynb,
+  - `outputs`:  the committed outputs are fit to commit (no cell over 100 KB, no widget state, no local paths),
+  - `docs`:     the site builds (`tools/build_docs.py`) and passes a headless Chromium: every page loads
+                without console errors, every image renders, every link between pages resolves,
   - every notebook in nbs/, executed top to bottom in a fresh process (cells flagged with one of
-    settings.ini's `tst_flags` are skipped unless named with --flags).
+    settings.ini's `tst_flags` are skipped unless named with --flags),
+  - `executed`: every notebook is committed executed: a code cell that shows something when run
+    (stdout, a value, a display) has outputs in the committed file (`tools/execute_nbs.py` saves them).
 Closes with `N passed, N failed` and exits non-zero on any failure or when nothing ran.
 The checks work on temporary copies: the working tree is never modified.
 """
-import argparse, configparser, filecmp, os, shutil, subprocess, sys, tempfile, time
+import argparse, filecmp, json, os, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-def cfg():
-    c = configparser.ConfigParser(delimiters=['=']); c.read(ROOT/'settings.ini', encoding='utf-8')
-    return c['DEFAULT']
+sys.path.insert(0, str(ROOT/'tools'))
+import execute_nbs, build_docs
+from execute_nbs import cfg, notebooks
 
 def sh(cmd, cwd, env=None):
     r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
     return r.returncode, (r.stdout + r.stderr)
-
-def notebooks(): return sorted((ROOT/cfg()['nbs_path']).glob('*.ipynb'))
 
 def diff_trees(a, b, skip=('__pycache__',)):
     "Relative paths of files that differ between folders `a` and `b`, or exist in only one."
@@ -57,22 +59,34 @@ def check_readme():
     rc, out = sh([sys.executable, str(ROOT/'tools'/'make_readme.py'), '--check'], ROOT)
     return rc == 0, out
 
-RUN_NB = ("import sys; from pathlib import Path; from nbdev.test import test_nb\n"
-          "ok, _ = test_nb(Path(sys.argv[1]), skip_flags=sys.argv[2].split(), force_flags=sys.argv[3].split())\n"
-          "sys.exit(0 if ok else 1)")
+def check_outputs():
+    read = lambda nb: json.loads(nb.read_text(encoding='utf-8'))
+    probs = [p for nb in notebooks() for p in execute_nbs.output_problems(read(nb), nb.name)]
+    return not probs, '\n'.join(probs)
 
-def run_nb(nb, skip, force, threads):
-    env = dict(os.environ, IN_TEST='1', MPLBACKEND='Agg', OMP_NUM_THREADS=str(threads), PYTHONHASHSEED='0')
-    env['PYTHONPATH'] = os.pathsep.join([str(ROOT)] + [p for p in [env.get('PYTHONPATH')] if p])
-    rc, out = sh([sys.executable, '-c', RUN_NB, str(nb), ' '.join(skip), ' '.join(force)], nb.parent, env)
-    return rc == 0, out
+def check_docs():
+    with tempfile.TemporaryDirectory() as d:
+        ok, out = build_docs.build(Path(d)/'site')
+        if not ok: return False, out
+        probs = build_docs.browser_check(Path(d)/'site')
+        return not probs, '\n'.join(probs)
+
+def unexecuted(nb, fresh):
+    "Code cells of committed notebook `nb` that show something when run (per `fresh`) but were committed without outputs"
+    cells = lambda p: json.loads(Path(p).read_text(encoding='utf-8'))['cells']
+    bad = []
+    for i, (c, f) in enumerate(zip(cells(nb), cells(fresh))):
+        if c['cell_type'] == 'code' and execute_nbs.shown(f.get('outputs')) and not c.get('outputs'):
+            bad.append(f"{nb.name} cell {i} ({execute_nbs.first_line(c)}): shows output when run, committed without it")
+    return bad
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--flags', default='', help='tst_flags to run anyway, e.g. "slow"')
     p.add_argument('--nb', nargs='*', help='run only notebooks whose name contains one of these')
     p.add_argument('--workers', type=int, default=min(2, os.cpu_count() or 1), help='notebooks run at once')
-    p.add_argument('--no-checks', action='store_true', help='skip the clean/sync/readme checks')
+    p.add_argument('--no-checks', action='store_true', help='skip the clean/sync/readme/outputs/docs/executed checks')
+    p.add_argument('--no-docs', action='store_true', help='skip the docs check (site build and browser test)')
     a = p.parse_args()
     force = a.flags.split(); skip = [f for f in cfg().get('tst_flags', '').split() if f not in force]
     results = []
@@ -81,14 +95,22 @@ def main():
         print(f"{'PASS' if ok else 'FAIL'} {name} ({secs:.1f}s)", flush=True)
         if not ok and out.strip(): print('\n'.join('    ' + l for l in out.strip().splitlines()[-60:]), flush=True)
     if not a.no_checks:
-        for name, f in [('clean', check_clean), ('sync', check_sync), ('readme', check_readme)]:
+        for name, f in [('clean', check_clean), ('sync', check_sync), ('readme', check_readme),
+                        ('outputs', check_outputs)] + ([] if a.no_docs else [('docs', check_docs)]):
             t = time.time(); ok, out = f(); report(name, ok, time.time() - t, out)
     nbs = [nb for nb in notebooks() if not a.nb or any(s in nb.name for s in a.nb)]
     threads = max(1, (os.cpu_count() or 1) // max(1, a.workers))
-    def one(nb):
-        t = time.time(); ok, out = run_nb(nb, skip, force, threads); return nb.name, ok, time.time() - t, out
-    with ThreadPoolExecutor(max(1, a.workers)) as ex:
-        for name, ok, secs, out in ex.map(one, nbs): report(name, ok, secs, out)
+    missing = []
+    with tempfile.TemporaryDirectory() as tmp:
+        def one(nb):
+            t = time.time(); ok, out = execute_nbs.execute(nb, Path(tmp)/nb.name, skip, threads)
+            return nb, ok, time.time() - t, out
+        with ThreadPoolExecutor(max(1, a.workers)) as ex:
+            for nb, ok, secs, out in ex.map(one, nbs):
+                report(nb.name, ok, secs, out)
+                if ok: missing += unexecuted(nb, Path(tmp)/nb.name)
+    if nbs and not a.no_checks:
+        report('executed', not missing, 0, '\n'.join(missing + ['run: python tools/execute_nbs.py --nb NAME'] * bool(missing)))
     n_pass, n_fail = sum(results), len(results) - sum(results)
     if not nbs: print('no notebook ran'); n_fail += 1
     print(f"{n_pass} passed, {n_fail} failed")
