@@ -8,13 +8,11 @@ runs 2 warm-up batches and then `n` timed ones, in alternating blocks so that lo
 alike; the table gives the median time per batch, tokens/s and the ratio learner/bare measured in the same run.
 On a GPU (when CUDA is available) the same is measured again with `torch.cuda.synchronize()` around each batch.
 """
-import statistics, sys, time
-from pathlib import Path
+import statistics, time
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ulmfit_nb.learner import Callback, DataLoaders, set_seed
 from ulmfit_nb.tokenize import Vocab, SPECIAL_TOKENS
 from ulmfit_nb.awd_lstm import AWDConfig, lm_learner, lm_loss

@@ -1,11 +1,9 @@
 """LM loader throughput and time to first batch on the State of the Union store; pad share on BBC News (SortishSampler vs random)."""
-import statistics, sys, tempfile, time, warnings
+import statistics, tempfile, time, warnings
 from functools import partial
-from pathlib import Path
 import torch
 from torch.utils.data import DataLoader, RandomSampler
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ulmfit_nb.data import sotu_speeches, bbc_news
 from ulmfit_nb.tokenize import tokenize_corpus, TokenStore
 from ulmfit_nb.batching import lm_dataloaders, cls_dataloaders, pad_collate, pad_share

@@ -1,8 +1,6 @@
 """Time to load each shipped corpus (scan + digests), to read all its texts back, and to fingerprint it."""
-import statistics, sys, time, warnings
-from pathlib import Path
+import statistics, time, warnings
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ulmfit_nb.data import DataWarning, bbc_news, fine_food_reviews, sotu_speeches
 
 def _time(f, repeats):

@@ -1,11 +1,9 @@
 """Learner overhead per batch vs a bare PyTorch loop (same model, data, optimizer; median of runs)."""
-import statistics, sys, time
-from pathlib import Path
+import statistics, time
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ulmfit_nb.learner import Learner, DataLoaders, set_seed, accuracy
 
 def _data(n=16384, n_in=256, n_cls=10, bs=64):

@@ -10,12 +10,10 @@ so the single-thread rows are the steadier comparison on a shared machine. On a 
 available) the same table is measured again, with `torch.cuda.synchronize()` around each run; nn.LSTM is
 then cuDNN.
 """
-import statistics, sys, time
-from pathlib import Path
+import statistics, time
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ulmfit_nb.rnn import LSTM
 
 def _device_name(device):

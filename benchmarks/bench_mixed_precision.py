@@ -14,17 +14,15 @@ words, bs 16, bptt 20. There is no CPU target, since a CPU without fp16/bf16 ari
 low precision; the numbers record by how much. On a CPU fp32 runs first and again last, so that a change
 of load on the machine during the run shows as a difference between its two rows.
 """
-import math, statistics, sys, time
-from pathlib import Path
+import math, statistics, time
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ulmfit_nb.learner import Callback, DataLoaders, set_seed
 from ulmfit_nb.tokenize import Vocab, SPECIAL_TOKENS
 from ulmfit_nb.awd_lstm import AWDConfig, lm_learner
 from ulmfit_nb.mixed_precision import MixedPrecision, AutoMixedPrecision, lstm_autocast_supported
 
-from benchmarks.bench_awd_lstm import _device_name, BatchTimer   # the same device label and batch timer
+from bench_awd_lstm import _device_name, BatchTimer   # the same device label and batch timer (benchmarks/ is on sys.path: run.py lives there)
 
 def _time(precision, cfg, vocab, batches, device, sync, n_warm):
     set_seed(0)

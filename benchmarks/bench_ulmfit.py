@@ -36,8 +36,6 @@ import json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 from ulmfit_nb.data import bbc_news
 from ulmfit_nb.ulmfit import auto_cls_epochs
 
@@ -73,7 +71,7 @@ def short_text_accuracy(model_file: Path, corpus, n=120, words=(20, 60)) -> dict
 def _ulmfit(data_arg: list, extra: list, out: Path) -> dict:
     done = out/'summary.json'
     if not (done.exists() and 'total_seconds' in json.loads(done.read_text())):
-        cmd = [sys.executable, '-m', 'ulmfit_nb.ulmfit', 'train', '--out', str(out), '--quiet', *data_arg, *extra]
+        cmd = [sys.executable, '-m', 'ulmfit_nb.cli', 'train', '--out', str(out), '--quiet', *data_arg, *extra]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode: raise RuntimeError(f'{cmd} failed:\n{r.stderr[-3000:]}')
     s = json.loads(done.read_text())

@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 # name -> changes to the main job's classifier settings (run_ulmfit's keyword names)
 VARIANTS = {
@@ -66,8 +65,8 @@ def trial(run_dir: Path, name: str, changes: dict, dev_pct: float, seed: int) ->
     from ulmfit_nb.learner import set_seed
     from ulmfit_nb.tokenize import tokenize_corpus
     from ulmfit_nb.batching import cls_dataloaders
-    from ulmfit_nb.ulmfit import (finetune_lm_learner, finetune_lm, classifier_learner, check_labels, SIZES, load_pretrained,
-                                  read_labelled)
+    from ulmfit_nb.ulmfit import finetune_lm_learner, finetune_lm, classifier_learner, check_labels, SIZES, load_pretrained
+    from ulmfit_nb.cli import read_labelled
     s = json.loads((run_dir/'summary.json').read_text())['settings']
     data = s['corpus']
     corpus = read_labelled(None if data == 'bbc_news' else _csv_of(run_dir), seed=s['seed'])   # as `ulmfit_nb train` read it

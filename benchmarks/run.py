@@ -10,7 +10,6 @@ import argparse, datetime, importlib.util, json, os, platform, sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 
 def machine():
     import torch
