@@ -8,13 +8,9 @@ fresh process building the store of the corpus repeated 1x and 4x, read from dis
 import importlib.util, subprocess, sys, tempfile, time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 MEM_SCRIPT = '''
 import sys, tempfile, threading, time, multiprocessing as mp
 from pathlib import Path
-sys.path.insert(0, sys.argv[3])
 from ulmfit_nb.tokenize import tokenize_corpus
 import importlib.util
 k, workers = int(sys.argv[1]), int(sys.argv[2])
@@ -82,7 +78,7 @@ def run(quick=False):
         if ref and r['pipeline'].startswith('regex') and r['run'] == 'cold': r['x_vs_spacy'] = ref / r['seconds']
     for k in ((1, 4) if not quick else (1,)):
         for workers in (0, 2):
-            out = subprocess.run([sys.executable, '-c', MEM_SCRIPT, str(k), str(workers), str(ROOT)],
+            out = subprocess.run([sys.executable, '-c', MEM_SCRIPT, str(k), str(workers)],
                                  capture_output=True, text=True, check=True).stdout.split()
             n_docs, n_tok, base, main, worker = int(out[0]), int(out[1]), *map(float, out[2:])
             rows.append(dict(pipeline='regex (default)', workers=workers, start='in-process' if workers == 0 else 'spawn',

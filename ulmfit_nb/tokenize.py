@@ -18,11 +18,11 @@ from .data import UNK   # defined with the readers, which map a corpus's own unk
 
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'defaults_pre_rules',
-           'ABBREVIATIONS', 'TOKEN_PATTERN', 'defaults_tok_rules', 'STORE_FORMAT', 'fix_html', 'replace_rep',
-           'replace_wrep', 'spec_add_spaces', 'rm_useless_spaces', 'RegexTokenizer', 'SpacyTokenizer',
-           'token_agreement', 'replace_all_caps', 'replace_maj', 'lowercase', 'apply_tok_rules', 'Tokenizer',
-           'map_chunks', 'Progress', 'encode_chunks', 'tokenize', 'decode', 'Vocab', 'TokenStore', 'default_cache_dir',
-           'corpus_hash', 'tokenize_corpus']
+           'ABBREVIATIONS', 'EMOTICONS', 'CLIPPED', 'TOKEN_PATTERN', 'defaults_tok_rules', 'STORE_FORMAT', 'fix_html',
+           'replace_rep', 'replace_wrep', 'spec_add_spaces', 'rm_useless_spaces', 'RegexTokenizer', 'SpacyTokenizer',
+           'token_agreement', 'disagreements', 'replace_all_caps', 'replace_maj', 'lowercase', 'apply_tok_rules',
+           'Tokenizer', 'map_chunks', 'Progress', 'encode_chunks', 'tokenize', 'decode', 'Vocab', 'TokenStore',
+           'default_cache_dir', 'corpus_hash', 'tokenize_corpus']
 
 # %% ../nbs/02_tokenize.ipynb #99e9359d
 SPECIAL_TOKENS = (UNK, 'xxpad', 'xxbos', 'xxeos', 'xxfld', 'xxrep', 'xxwrep', 'xxup', 'xxmaj')
@@ -33,16 +33,25 @@ _html_leftovers = [('#39;', "'"), ('amp;', '&'), ('#146;', "'"), ('nbsp;', ' '),
                    ('quot;', '"'), ('\\"', '"'), ('<unk>', UNK), (' @.@ ', '.'), (' @,@ ', ','), (' @-@ ', '-'),
                    ('\\', ' \\ ')]
 _re_br = re.compile(r'<\s*br\s*/?>', re.IGNORECASE)
+_re_invisible = re.compile('[\u00ad\u200b\u2060\ufeff]')   # soft hyphen, zero-width space, word joiner, BOM
 
 def fix_html(t: str) -> str:
-    "Undo HTML entities and scraping leftovers (`#39;`, `<br />`, literal `\\n`, WikiText's ` @-@ `)."
-    if '&' in t: t = html.unescape(t)
+    "Undo HTML entities (also escaped twice), scraping leftovers (`#39;`, `<br />`, literal `\\n`, ` @-@ `), invisible characters."
+    if '&' in t:
+        u = html.unescape(t)
+        # escaped twice (`&amp;quot;`): once leaves `&quot;`, whose `quot;` the leftovers below would make `&"`
+        t = html.unescape(u) if u != t and '&' in u else u
     # `in` is a C-speed scan; most documents have no `;`, `\\`, `<` or ` @`, so most skip every copy
     if ';' in t or '\\' in t or '<unk>' in t or ' @' in t:
         for a, b in _html_leftovers:
             if a in t: t = t.replace(a, b)
     if '<' in t: t = _re_br.sub('\n', t)
+    # one `in` per character: a text with no character above U+00FF answers the last three without reading itself
+    if '\xad' in t or '\u200b' in t or '\u2060' in t or '\ufeff' in t: t = _re_invisible.sub('', t)
     return t
+
+# a rule whose output changes gets a new version: `Tokenizer.name`, hence the token stores' cache key, includes it
+fix_html.version = 2
 
 # %% ../nbs/02_tokenize.ipynb #1d82b113
 _re_rep = re.compile(r'([^\s\d])\1{3,}')
@@ -93,27 +102,61 @@ ABBREVIATIONS = ('Adm. Ak. Ala. Apr. Ariz. Ark. Aug. Bros. Calif. Co. Colo. Conn
     'Miss. Mo. Mont. Mr. Mrs. Ms. Mt. Neb. Nebr. Nev. Nov. Oct. Okla. Ore. Pa. Prof. Rep. Rev. Sen. Sep. Sept. St. '
     'Tenn. Va. Wash. Wis. co. vs. Ph.D.').split()
 
+# spaCy's emoticons, less those that are also ordinary text: starting with a letter, a digit or a bracket (`8)` of the
+# list item `(8)`, `):` of `(see above):`) or holding a slash (the pre-rules space slashes out anyway)
+EMOTICONS = tuple(("-_- -__- ._. :'( :') :'-( :'-) :( :(( :((( :() :) :)) :))) :* :-( :-(( :-((( :-) :-)) :-))) :-* "
+                   ":-0 :-3 :-> :-D :-O :-P :-X :-] :-o :-p :-x :-| :-} :0 :1 :3 :> :D :O :P :X :] :o :o) :p :x :| "
+                   ":} ;) ;-) ;-D ;D ;_; <.< <3 <33 <333 =( =) =3 =D =[ =] =| >.< >.> >:( >:o ><(((*> @_@ ^_^ ^__^ "
+                   "^___^ :’( :’) :’-( :’-)").split())
+
+# words clipped by an apostrophe that stays with them, spelled as in spaCy's table (which has no `'Em` or `OL'`)
+CLIPPED = tuple(("'em 'nuff 'bout 'cause 'Cause 'cos 'Cos 'coz 'Coz 'cuz 'Cuz ol' Ol' doin' Doin' goin' Goin' havin' "
+                 "Havin' lovin' Lovin' nothin' Nothin' nuthin' Nuthin' somethin' Somethin'").split())
+
+def _alternation(words: Iterable[str]) -> str:
+    "A regex for any of `words`, longest first, grouped by first character so that most positions fail after one test."
+    first = {}
+    for w in sorted(words, key=len, reverse=True): first.setdefault(w[0], []).append(re.escape(w[1:]))
+    return '|'.join(f"{re.escape(c)}(?:{'|'.join(rest)})" for c, rest in first.items())
+
+# %% ../nbs/02_tokenize.ipynb #69aedd57
+_ap = "['’]"
 _clitic = r"(?:[sSmMdD]|re|RE|ll|LL|ve|VE)(?!\w)"
 # what may join two runs of word characters without spaCy splitting there
 _joiners = '|'.join([
-    rf"['’](?!{_clitic})(?=\w)",          # O'Neill, but not it's / we're
+    rf"{_ap}(?!{_clitic})(?=\w)",          # O'Neill, but not it's / we're
     r'(?<=\d)[.,:](?=\d)',                 # 3.5  1,000  3:30
     r'(?<=[^\W\d_])-(?=\d)',               # COVID-19 (spaCy splits letter-letter and digit-digit hyphens)
     r'(?<![a-z])\.(?=\w)|\.(?=[a-z\d])',   # a.b, www.x, but not end.Next
-    r',(?=\d)|(?<=\d),(?=\w)|@(?=\w)'])
+    r',(?=\d)|(?<=\d),(?=\w)|@(?=\w)',
+    r'\+(?=\w[\w.+-]*@\w)'])               # first.last+tag@x.com: an address stays whole
+_word = rf'\w+(?:(?=[^\s\w])(?:{_joiners})\w+)*'
 # when a word keeps the period after it: an abbreviation (Mr.), initials (U.S., p.m.), one capital (John F. Kennedy)
 _keeps_period = '|'.join([rf'(?<=\b{re.escape(a[:-1])})' for a in ABBREVIATIONS if '.' not in a[:-1]]
                          + [r'(?<=\.[^\W\d_])', r'(?<=^[^\W\d_a-z])', r"(?<=[^\w'’.][^\W\d_a-z])"])
+_qv = r'(?:[\w+]|%[\dA-Fa-f]{2})*(?:[.,](?:[\w+]|%[\dA-Fa-f]{2})+)*'    # a query value: 1, a+b, %20, 1.5
+_query = rf'\?\w+={_qv}(?:&\w+={_qv})*'                                   # find?q=1&r=2
+_clip_before = '|'.join(re.escape(w[1:]) for w in CLIPPED if w[0] == "'")
+_clip_after = '|'.join(rf'(?<=\b{re.escape(w[:-1])})' for w in CLIPPED if w[-1] == "'")
+_emoticons = lambda keep: _alternation(e for e in EMOTICONS if keep(e))
 TOKEN_PATTERN = ' ?(' + '|'.join([
     r'[^\S ]\s*|(?<= )\s+',                                      # whitespace other than one separating space
     r'(?:https?://|www\.)\S+?(?=[.,;:!?)\]\'"]*(?:\s|$))',       # URLs, trailing punctuation left out
     r'Ph\.D\.',
-    rf"[nN]['’][tT](?!\w)|['’]{_clitic}",                         # n't 's 'm 'd 're 'll 've
-    r'(?i:can)(?=not\b)|(?i:gon|got|wan)(?=na\b)',               # can not, gon na (spaCy's exceptions)
-    # words and numbers; each `(?=...)` guard fails at once in the common case, which keeps the scan fast
-    rf'\w+(?:(?=[^\s\w])(?:{_joiners})\w+)*'
-    rf"(?:(?=\.)(?:(?:{_keeps_period})\.(?![\w.])|(?:(?<=^[a-z])|(?<=[^\w'’.][a-z]))\.(?=\s|$)))?",
-    r'\.{2,}|-{2,}|[^\w\s]',                                     # ellipses, dashes, any other single symbol
+    # n't 's 'm 'd 're 'll 've, clipped words ('em 'cause), and the 'm of i'ma and the 'y of how'd'y (spaCy's table)
+    rf"[nN]{_ap}[tT](?!\w)|{_ap}(?:{_clitic}|(?:{_clip_before})(?!\w)|(?<=\b[iI]{_ap})m(?=a\b)|(?<=d{_ap})y(?!\w))",
+    # spaCy's exceptions that cut a word: can not, gon na, got ta (wanna stays whole), y' all, c'm on, i 'm a
+    rf"(?=[cCgGyiI])(?:(?i:can)(?=not\b)|[gG]on(?=na\b)|[gG]ot(?=ta\b)|y{_ap}(?=all\b)|[cC]{_ap}m(?=on\b)"
+    rf"|[iI](?={_ap}ma\b))",
+    # words and numbers, then at most one tail: a query string, an apostrophe that clips (ol'), a kept period (Mr.);
+    # each `(?=...)` guard fails at once in the common case, which keeps the scan fast
+    _word + rf"(?:(?=[?.'’])(?:{_query}|(?:{_clip_after}){_ap}(?!\w)"
+    rf"|(?:{_keeps_period})\.(?![\w.])|(?:(?<=^[a-z])|(?<=[^\w'’.][a-z]))\.(?=\s|$)))?",
+    r'''(?<![^\s(\[{"'“‘$£€])[-+](?=\d)''' + _word,            # a signed number: -5, +44, (-0.1%)
+    # emoticons: one ending in a letter ends the word (`:D`, not `:Do`), one ending in a digit follows no word (`x=3`)
+    rf'(?:(?<![^\W_])(?:{_emoticons(lambda e: e[-1].isdigit())})|{_emoticons(lambda e: not e[-1].isdigit())})'
+    r'(?:(?<=\W)|(?!\w))',
+    r"\.{2,}|-{2,}|''|’’|[^\w\s]",                               # ellipses, dashes, '' quotes, any other symbol
 ]) + ')'
 _re_tok = re.compile(TOKEN_PATTERN)
 # starts with the rare apostrophe, so the C scanner skips ahead; the match is `'t`, the `n` before it is checked behind
@@ -127,7 +170,7 @@ def _split_nt(t: str) -> str:
 
 class RegexTokenizer:
     "spaCy-compatible English word tokenizer made of one compiled regex: `str -> list[str]`."
-    name = 'regex-en-1'
+    name = 'regex-en-2'     # changed with the output (v2: issue 25); the token stores' cache key includes it
     def __call__(self, t: str) -> list[str]:
         # "don't" -> "do n't" first: a word pattern that stops before n't would slow every word down
         return _re_tok.findall(_split_nt(t))
@@ -176,6 +219,20 @@ def token_agreement(a: Sequence[Sequence[str]], b: Sequence[Sequence[str]]) -> d
         same += _matched(x, y); total += max(len(x), len(y)); exact += x == y
     return dict(token_agreement=same / max(total, 1), identical_docs=exact / max(len(a), 1), n_docs=len(a))
 
+# %% ../nbs/02_tokenize.ipynb #2d26347f
+def disagreements(a: Sequence[Sequence[str]], b: Sequence[Sequence[str]]) -> Counter:
+    "Count each difference between two tokenisations of the same documents, as a pair (`a`'s tokens, `b`'s tokens)."
+    c = Counter()
+    for x, y in zip(a, b, strict=True):
+        x, y = list(x), list(y)
+        if x == y: continue
+        px, py = _paragraphs(x), _paragraphs(y)
+        pairs = zip(px, py) if len(px) == len(py) else [(x, y)]
+        for x, y in pairs:
+            for op, i, j, k, l in difflib.SequenceMatcher(None, x, y, autojunk=False).get_opcodes():
+                if op != 'equal': c[' '.join(x[i:j]), ' '.join(y[k:l])] += 1
+    return c
+
 # %% ../nbs/02_tokenize.ipynb #d16d155f
 def replace_all_caps(t: str) -> tuple[str, ...]:
     "`USA` -> `xxup usa` (words of 2+ characters, all cased characters upper)."
@@ -208,8 +265,8 @@ class Tokenizer:
 
     @property
     def name(self) -> str:
-        "Everything that changes the output, for cache keys."
-        fn = lambda f: f'{f.__module__}.{f.__qualname__}'
+        "Everything that changes the output, for cache keys (a rule whose output changed has a new `version`)."
+        fn = lambda f: f'{f.__module__}.{f.__qualname__}' + (f'@{f.version}' if hasattr(f, 'version') else '')
         return json.dumps(dict(base=self.base.name, pre=[fn(f) for f in self.pre_rules],
                                tok=[fn(f) for f in self.tok_rules], bos=self.bos, eos=self.eos))
 
@@ -355,13 +412,22 @@ def tokenize(texts: Iterable[str], tokenizer: Tokenizer | None = None, n_workers
 _no_space_before = {',', '.', ';', ':', '!', '?', '%', ')', ']', '}', '/', '…'}
 _clitics = {"n't", "'s", "'m", "'d", "'re", "'ll", "'ve", "n’t", "’s", "’m", "’d", "’re", "’ll", "’ve"}
 _no_space_after = {'(', '[', '{', '$', '£', '€', '#', '/'}
+# first halves of the words spaCy's exceptions cut (`gon na`, `y' all`): written whole again where that splits back
+_split_firsts = {'can', 'gon', 'got', "y'", "c'm", "'d", 'y’', 'c’m', '’d'}
 
 _re_initials = re.compile(r'(?:^|\.)[^\W\d_]$')   # `a`, `U.S`: a period after them would be kept
 _abbr_set = set(ABBREVIATIONS)
 
+def _splits_back(prev: str, t: str) -> bool:
+    "Whether `prev` and `t` written without a space tokenise back into them (`:` and `)` would not: `:)`)."
+    split = lambda s: _re_tok.findall(_split_nt(s))
+    both = split(prev + t)
+    return both == [prev, t] or both == split(prev) + split(t)   # the latter for a repeat written out (`!!!!`)
+
 def _space(prev: str, t: str) -> bool:
     "Whether English puts a space between tokens `prev` and `t` (hyphens are handled by `decode`)."
     if prev[-1:] == t[:1] and t[:1] in '.-': return True            # `. .` must not become `..`
+    if prev.lower() in _split_firsts and _splits_back(prev, t): return False
     # attach only where tokenising again splits at the same place: `do n't` -> `don't`, but `a .` -> `a.` would be an initial
     if t.lower() in _clitics: return not (prev[:1].isalnum() and prev[-1:].isalnum() and prev.lower() not in _clitics)
     if t[:1] == '.' and (_re_initials.search(prev) or prev + '.' in _abbr_set): return True
@@ -390,7 +456,7 @@ def decode(tokens: Iterable[str]) -> str:
     for i, t in enumerate(words):
         if i and not t.isspace() and not words[i - 1].isspace() and not joins(i) and not joins(i - 1):
             glued = len(set(t)) == 1 and run[:1] == t[:1] and len(run) + len(t) >= 4
-            if glued or _space(words[i - 1], t): out.append(' '); run = ''
+            if glued or _space(words[i - 1], t) or not _splits_back(words[i - 1], t): out.append(' '); run = ''
         run = run + t if len(set(t)) == 1 and run[:1] in ('', t[:1]) else (t if len(set(t)) == 1 else '')
         out.append(t)
     return ''.join(out)
