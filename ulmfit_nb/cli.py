@@ -4,19 +4,21 @@
 
 # %% ../nbs/11_cli.ipynb #74d64f5c
 from __future__ import annotations
-import argparse, dataclasses, json, sys, typing
+import argparse, dataclasses, errno, json, sys, typing, warnings
 from pathlib import Path
 from fastcore.docments import docments
-from .data import Corpus, bbc_news, sotu_speeches, read_csv, read_folder
+from .data import Corpus, DataWarning, bbc_news, sotu_speeches, read_csv, read_folder
 from .ulmfit import RunConfig, run_ulmfit, load_classifier
 
 # %% auto #0
 __all__ = ['read_labelled', 'read_general', 'add_config_options', 'config_from_args', 'train', 'predict', 'cli_parser',
-           'command_line']
+           'error_line', 'command_line']
 
 # %% ../nbs/11_cli.ipynb #9add274e
 def read_labelled(path=None, text_col='text', label_col='label', valid_col='is_valid', valid_pct=0.2, seed=42) -> Corpus:
     "The training data of the command line: BBC News when `path` is None, else an IMDb-layout folder or a CSV; split if needed"
+    if not (isinstance(valid_pct, (int, float)) and 0 < valid_pct < 1):
+        raise ValueError(f'valid_pct must be between 0 and 1 (the share of texts held out for validation), got {valid_pct!r}')
     if path is None: c = bbc_news()
     else:
         p = Path(path)
@@ -28,7 +30,12 @@ def read_labelled(path=None, text_col='text', label_col='label', valid_col='is_v
             c = read_csv(p, text_col, label_col, valid_col, sep='\t' if p.suffix.lower() == '.tsv' else ',')
         else: raise ValueError(f'{p}: expected a folder of text files or a .csv/.tsv file')
     if c.labels is None: raise ValueError(f'{c.name}: no labels found (label folders, or a {label_col!r} column)')
-    return c if c.is_valid is not None else c.split(valid_pct, seed)
+    if c.is_valid is not None and c.is_valid.any(): return c
+    if c.is_valid is not None: warnings.warn(f'{c.name}: no text is marked for validation (no test/ folder, or {valid_col!r} all false): '
+                                             f'holding out a seeded {valid_pct:.0%}', DataWarning)
+    c = c.split(valid_pct, seed)
+    c.stats['valid_pct'] = valid_pct   # recorded with the run: another share is another split
+    return c
 
 def read_general(arg: str | None, text_col: str = 'text') -> Corpus | None:
     "The general corpus of stage 1: None, 'sotu' (the State of the Union speeches), a CSV of texts or a folder of text files"
@@ -77,16 +84,34 @@ def _summary_rows(s: dict, out: Path) -> list[tuple[str, str]]:
 def train(a: argparse.Namespace):
     "`ulmfit_nb train`: read the data, run the pipeline, print the summary"
     cfg = config_from_args(a)   # the settings are checked before any data is read
+    out = Path(a.out)
+    if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file: give a folder (it is created if missing)')
     corpus = read_labelled(a.data, a.text_col, a.label_col, a.valid_col, a.valid_pct, cfg.seed)
-    _, s = run_ulmfit(corpus, a.out, cfg, general=read_general(a.general, a.text_col), progress='silent' if a.quiet else 'auto')
-    rows = _summary_rows(s, Path(a.out)); w = max(len(k) for k, _ in rows)
+    data = dict(data=str(a.data or 'bbc_news'), text_col=a.text_col, label_col=a.label_col, valid_col=a.valid_col,
+                valid_pct=corpus.stats.get('valid_pct'))   # how the texts were read: recorded, and compared when resuming
+    _, s = run_ulmfit(corpus, out, cfg, general=read_general(a.general, a.text_col), progress='silent' if a.quiet else 'auto',
+                      data=data, restart=a.restart)
+    rows = _summary_rows(s, out); w = max(len(k) for k, _ in rows)
     print('\n'.join(f'{k:<{w}}  {v}' for k, v in rows))
+
+def _texts(a: argparse.Namespace) -> list[str]:
+    "The texts of `predict`: its arguments, then the lines of `--file`; bytes that are not UTF-8 are an error naming where"
+    for i, t in enumerate(a.texts):
+        try: t.encode('utf-8')
+        except UnicodeEncodeError: raise ValueError(f'text argument {i + 1} holds bytes that are not UTF-8: pass UTF-8 text') from None
+    texts = list(a.texts)
+    if a.file:
+        p = Path(a.file)
+        if not p.is_file(): raise ValueError(f'--file {p}: ' + ('a folder, not a file' if p.is_dir() else 'no such file'))
+        b = p.read_bytes()
+        try: texts += [l for l in b.decode('utf-8').splitlines() if l.strip()]
+        except UnicodeDecodeError as e: raise ValueError(f'--file {p}: not UTF-8 text (line {b[:e.start].count(10) + 1}, byte {e.start})') from None
+    if not texts: raise ValueError('no texts to classify: give them as arguments or with --file')
+    return texts
 
 def predict(a: argparse.Namespace):
     "`ulmfit_nb predict`: label the texts given as arguments or in `--file`, one line (or JSON object) each"
-    texts = list(a.texts)
-    if a.file: texts += [l for l in Path(a.file).read_text(encoding='utf-8').splitlines() if l.strip()]
-    if not texts: raise ValueError('no texts to classify: give them as arguments or with --file')
+    texts = _texts(a)
     clf = load_classifier(a.model)
     for text, r in zip(texts, clf.predict_batch(texts)):
         print(json.dumps(dict(text=text, **r)) if a.json else f"{r['label']}\t{r['prob']:.3f}\t{text[:80]}")
@@ -103,6 +128,7 @@ def cli_parser() -> argparse.ArgumentParser:
     t.add_argument('--valid-pct', type=float, default=0.2, help='share held out for validation when the data has no split')
     t.add_argument('--general', help="run stage 1 on a general corpus first: 'sotu', or a folder / CSV of texts")
     t.add_argument('--out', default='ulmfit_run', help='folder for checkpoints, summary and the exported classifier')
+    t.add_argument('--restart', action='store_true', help='start over in --out: delete the checkpoints, summary and classifier of an earlier run there')
     t.add_argument('--quiet', action='store_true', help='no progress display')
     add_config_options(t.add_argument_group('run settings (RunConfig)'))
     t.set_defaults(func=train)
@@ -114,12 +140,29 @@ def cli_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=predict)
     return p
 
+_OS_HINTS = {errno.EACCES: ' (not writable by you: choose another --out)', errno.EPERM: ' (not permitted: choose another --out)',
+             errno.EROFS: ' (a read-only file system: choose another --out)'}
+
+def _out_of_memory(e: BaseException) -> bool:   # PyTorch reports a failed allocation as a RuntimeError
+    return isinstance(e, MemoryError) or (isinstance(e, RuntimeError) and any(m in str(e) for m in ("can't allocate memory", 'out of memory')))
+
+def error_line(e: BaseException) -> str:
+    "One line for an error the user can fix: the file and the cause of an OS error (a hint for a full disk), the message otherwise"
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return f'no space left on the device writing {e.filename or "a file"}: free some space, then run the same command again (it resumes)'
+    if isinstance(e, OSError) and e.filename is not None: return f'{e.filename}: {e.strerror}{_OS_HINTS.get(e.errno, "")}'
+    if isinstance(e, UnicodeError): return f'text that is not UTF-8 ({e})'
+    if _out_of_memory(e): return 'out of memory: lower --cls-bs, --bs or --max-tokens'
+    msg = e.args[0] if isinstance(e, KeyError) and e.args else e   # str(KeyError) adds quotes
+    return ' '.join(str(msg).split())[:2000]
+
 def command_line(argv=None) -> int:
     "The `ulmfit_nb` command; returns the exit status (2 for an error in the input, named in one line)"
     a = cli_parser().parse_args(argv)
     try: a.func(a)
-    except (OSError, ValueError, KeyError, UnicodeDecodeError) as e:
-        print(f'ulmfit_nb {a.cmd}: error: {e}', file=sys.stderr)
+    except (OSError, ValueError, KeyError, UnicodeError, MemoryError, RuntimeError) as e:
+        if isinstance(e, RuntimeError) and not _out_of_memory(e): raise   # a bug, not the input: keep its traceback
+        print(f'ulmfit_nb {a.cmd}: error: {error_line(e)}', file=sys.stderr)
         return 2
     return 0
 

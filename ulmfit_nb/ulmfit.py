@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_ulmfit.ipynb #645ec6b9
 from __future__ import annotations
-import dataclasses, json, math, os, resource, sys, time, warnings
+import dataclasses, errno, fcntl, hashlib, json, math, os, re, resource, shutil, sys, time, warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -12,79 +12,92 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from fastcore.basics import listify
+from fastcore.basics import listify, patch
 from safetensors import safe_open
 from .learner import (Learner, Callback, CheckpointCallback, GradientClip, LabelSmoothingCrossEntropy, accuracy,
                                set_seed, default_device, lr_range)
-from .data import Corpus, DataWarning
+from .data import Corpus, DataWarning, file_sha256
 from .tokenize import Tokenizer, SpacyTokenizer, Vocab, TokenStore, tokenize_corpus, decode, SPECIAL_TOKENS
 from .batching import LMDataLoader, TextDataLoaders, lm_dataloaders, cls_dataloaders, pad_collate
 from .awd_lstm import (AWDConfig, AWD_LSTM, SequentialRNN, tiny_lm_config, get_language_model, lm_learner,
                                 generate, save_lm, load_lm, load_encoder, save_tensors, load_tensors, _sizes, _fmt_sizes)
 
 # %% auto #0
-__all__ = ['ULMFIT_MOMS', 'EXPORT_FORMAT', 'SIZES', 'CLS_LR', 'CLS_STEPS', 'CLS_MAX_EPOCHS', 'save_tensors', 'load_tensors',
-           'shipped_model_dir', 'save_pretrained', 'load_pretrained', 'match_embeddings', 'lm_from_pretrained',
-           'BatchLimit', 'finetune_lm_learner', 'finetune_lm', 'text_lengths', 'SentenceEncoder', 'masked_concat_pool',
-           'PoolingLinearClassifier', 'clas_config', 'get_text_classifier', 'awd_lstm_clas_split', 'classifier_learner',
-           'gradual_unfreeze', 'TextClassifier', 'evaluate', 'plot_confusion', 'most_confident_errors', 'check_labels',
-           'flip_store', 'Ensemble', 'load_classifier', 'auto_cls_epochs', 'RunConfig', 'peak_memory_mb', 'RunSummary',
-           'timed', 'pretrain_general_lm', 'finetune_target_lm', 'train_classifier', 'run_settings', 'run_ulmfit']
+__all__ = ['CARD_ROW', 'ULMFIT_MOMS', 'EXPORT_FORMAT', 'CHARS_PER_TOKEN', 'SIZES', 'CLS_LR', 'CLS_STEPS', 'CLS_MAX_EPOCHS',
+           'shipped_model_dir', 'stated_checksums', 'verify_checksums', 'save_pretrained', 'load_pretrained',
+           'match_embeddings', 'lm_from_pretrained', 'BatchLimit', 'finetune_lm_learner', 'finetune_lm', 'text_lengths',
+           'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier', 'clas_config', 'get_text_classifier',
+           'awd_lstm_clas_split', 'classifier_learner', 'gradual_unfreeze', 'TextClassifier', 'content_hash',
+           'evaluate', 'plot_confusion', 'most_confident_errors', 'check_labels', 'flip_store', 'Ensemble',
+           'load_classifier', 'auto_cls_epochs', 'RunConfig', 'RunError', 'TrainingDiverged', 'peak_memory_mb',
+           'RunSummary', 'timed', 'folder_lock', 'remove_stale', 'start_over', 'StopOnDivergence',
+           'pretrain_general_lm', 'finetune_target_lm', 'train_classifier', 'run_settings', 'run_ulmfit']
 
-# %% ../nbs/07_ulmfit.ipynb #9ff7db8e
-from safetensors.torch import save_file as _st_save, load_file as _st_load
-from safetensors import safe_open
-
-def save_tensors(path, tensors: dict, meta: dict | None = None, dtype: torch.dtype | None = None) -> Path:
-    "Write `tensors` (a state dict) and JSON-able `meta` to one safetensors file; shared tensors are stored once"
-    path, seen, out, aliases = Path(path), {}, {}, {}
-    for k, v in tensors.items():
-        key = (v.untyped_storage().data_ptr(), v.storage_offset(), tuple(v.shape))
-        if key in seen: aliases[k] = seen[key]; continue
-        seen[key] = k
-        v = v.detach().cpu()
-        if dtype is not None and v.is_floating_point(): v = v.to(dtype)
-        out[k] = v.contiguous()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.part')
-    _st_save(out, str(tmp), metadata={'ulmfit_nb': json.dumps(dict(meta or {}, aliases=aliases))})
-    umask = os.umask(0); os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)   # safetensors creates the file readable by its owner only
-    os.replace(tmp, path)   # a crash mid-write never leaves a half file under the real name
-    return path
-
-def load_tensors(path, dtype: torch.dtype | None = torch.float32, device='cpu') -> tuple[dict, dict]:
-    "The state dict (floats cast to `dtype`, aliases restored) and the metadata of a file from `save_tensors`"
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'no model file {path}')
-    try:
-        with safe_open(str(path), 'pt') as f: header = f.metadata() or {}
-        sd = _st_load(str(path), device=str(device))
-    except Exception as e:   # safetensors raises its own error types for truncated or foreign files
-        raise ValueError(f'{path} is not a readable safetensors file ({type(e).__name__}: {e})') from e
-    if 'ulmfit_nb' not in header: raise ValueError(f'{path} was not written by ulmfit_nb (no ulmfit_nb metadata)')
-    meta = json.loads(header['ulmfit_nb'])
-    if dtype is not None: sd = {k: v.to(dtype) if v.is_floating_point() else v for k, v in sd.items()}
-    for k, src in meta.pop('aliases', {}).items(): sd[k] = sd[src]
-    return sd, meta
-
-# %% ../nbs/07_ulmfit.ipynb #4279817d
+# %% ../nbs/07_ulmfit.ipynb #05d279bf
 def shipped_model_dir() -> Path:
     "Folder of the language model that ships inside the package"
     import ulmfit_nb
     return Path(ulmfit_nb.__file__).parent/'pretrained'/'general_en'
 
-def save_pretrained(model: SequentialRNN, vocab: Vocab, path, extra: dict | None = None) -> Path:
-    "Save a general language model for sharing: `save_lm` with its weights in fp16 (half the size)"
-    return save_lm(model, vocab, path, dtype=torch.float16, extra=extra)
+def _write_atomic(path, data: bytes) -> Path:
+    "Write `data` to `path` through `path.part`, renamed over it when complete; an OS error (a full disk) names the path"
+    path = Path(path); tmp = path.with_name(path.name + '.part')
+    try: tmp.write_bytes(data)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise OSError(e.errno, e.strerror, str(path)) from e
+    os.replace(tmp, path)
+    return path
+
+CARD_ROW = re.compile(r'^\| `([^`]+)` \| [\d,]+ \| ([0-9a-f]{64}) \|', re.M)   # a row of a model card's file table
+
+def stated_checksums(path) -> dict:
+    "The sha256 a model folder states for its files: its `SHA256SUMS` (the format of `sha256sum`), else its MODEL_CARD.md table"
+    path = Path(path)
+    if (path/'SHA256SUMS').is_file():
+        rows = [l.split(None, 1) for l in (path/'SHA256SUMS').read_text(errors='replace').splitlines()]
+        return {r[1].strip().lstrip('*'): r[0].lower() for r in rows if len(r) == 2}
+    if (path/'MODEL_CARD.md').is_file(): return {m[1]: m[2] for m in CARD_ROW.finditer((path/'MODEL_CARD.md').read_text(errors='replace'))}
+    return {}
+
+def verify_checksums(path) -> list[str]:
+    "Check each file of a model folder against `stated_checksums`; returns the names checked, raises on a mismatch"
+    path, sums = Path(path), stated_checksums(path)
+    for name, want in sums.items():
+        if not (path/name).is_file(): raise FileNotFoundError(errno.ENOENT, 'listed with a sha256 but missing', str(path/name))
+        if (got := file_sha256(path/name)) != want:
+            raise ValueError(f'{path/name} is corrupted or was changed: its sha256 is {got[:16]}..., the folder states '
+                             f'{want[:16]}...; reinstall the package or copy the folder again')
+    return sorted(sums)
+
+# %% ../nbs/07_ulmfit.ipynb #28b1e647
+def save_pretrained(model: SequentialRNN, vocab: Vocab, path, dtype: torch.dtype | None = torch.float16, extra: dict | None = None) -> Path:
+    "Save a general language model for sharing: `save_lm` (weights in fp16 by default, half the size) and a `SHA256SUMS` of its files"
+    path = save_lm(model, vocab, path, dtype=dtype, extra=extra)
+    sums = ''.join(f'{file_sha256(path/n)}  {n}\n' for n in ('config.json', 'model.safetensors', 'vocab.json'))
+    _write_atomic(path/'SHA256SUMS', sums.encode())
+    return path
+
+def _check_json(f: Path):
+    "A one-line error naming `f` when it is not UTF-8 or not JSON (the readers' own errors do not name the file)"
+    if not f.is_file(): return   # the reader names a missing file itself
+    try: json.loads(f.read_bytes().decode('utf-8'))
+    except UnicodeDecodeError as e: raise ValueError(f'{f}: not UTF-8 text (byte {e.start} is {e.object[e.start:e.start + 1]!r})') from None
+    except json.JSONDecodeError as e: raise ValueError(f'{f}: not valid JSON ({e})') from None
 
 def load_pretrained(path=None, drop_mult: float = 1., device='cpu') -> tuple[SequentialRNN, Vocab]:
-    "A pretrained language model and its vocab: the shipped general-English model, or the `save_lm` folder `path`"
+    "The shipped general-English LM, or the `save_lm` folder `path`, with its vocab; checksums verified, NaN weights refused"
     path = shipped_model_dir() if path is None else Path(path)
     if path == shipped_model_dir() and not (path/'config.json').is_file():
         raise FileNotFoundError(f'no pretrained language model in {path} (the package was installed without its data '
                                 'files: reinstall it, or pass a folder written by save_lm)')
-    return load_lm(path, drop_mult, device)
+    verify_checksums(path)
+    for f in ('config.json', 'vocab.json'): _check_json(path/f)
+    model, vocab = load_lm(path, drop_mult, device)
+    bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad: raise ValueError(f'{path}/model.safetensors holds NaN or infinite weights ({", ".join(bad[:3])}): fine-tuning '
+                             'it could only give NaN losses; use another pretrained model')
+    return model, vocab
 
 # %% ../nbs/07_ulmfit.ipynb #875c5898
 def match_embeddings(sd: dict, old_vocab: Vocab, new_vocab: Vocab) -> tuple[dict, dict]:
@@ -174,17 +187,18 @@ class SentenceEncoder(nn.Module):
         bs, sl = x.shape
         lens = text_lengths(x, self.pad_id)
         start = (lens - self.max_len).clamp(min=0)          # first kept position of each text
-        i0 = int(start.min()) // self.bptt * self.bptt       # the first piece that holds a kept position
+        piece = torch.arange(0, sl, self.bptt, device=x.device)[:, None]
+        needed = ((start < piece + self.bptt) & (lens > piece)).any(1).tolist()   # pieces that hold a kept position of some text
         self.module.reset()
-        outs = []
-        for i in range(0, sl, self.bptt):
-            if i < i0:
+        outs, pos = [], []
+        for i, need in zip(range(0, sl, self.bptt), needed):
+            if need:
+                outs.append(self.module(x[:, i:i + self.bptt])[1][-1]); pos.append(torch.arange(i, min(i + self.bptt, sl), device=x.device))
+            else:
                 with torch.no_grad(): self.module(x[:, i:i + self.bptt])   # only carries the state forward
-            else: outs.append(self.module(x[:, i:i + self.bptt])[1][-1])
-        out = torch.cat(outs, 1)
-        pos = torch.arange(i0, sl, device=x.device)[None]
-        mask = (pos >= start[:, None]) & (pos < lens[:, None])
-        return out, mask, lens - 1 - i0
+        out, pos = torch.cat(outs, 1), torch.cat(pos)
+        mask = (pos[None] >= start[:, None]) & (pos[None] < lens[:, None])
+        return out, mask, torch.searchsorted(pos, lens - 1)
 
 def masked_concat_pool(out: torch.Tensor, mask: torch.Tensor, last: torch.Tensor) -> torch.Tensor:
     "[output at the last real step, max over real steps, mean over real steps] of `out` (bs, seq, n)"
@@ -272,31 +286,26 @@ def gradual_unfreeze(learn: Learner, lr: float = 2e-2, epochs=(1, 1, 2), ckpt: s
 
 # %% ../nbs/07_ulmfit.ipynb #8bb52fde
 EXPORT_FORMAT = 'ulmfit_nb.classifier.v1'
-
-def _tokenizer_from_name(name: str) -> Tokenizer:
-    for make in (Tokenizer, lambda: Tokenizer(SpacyTokenizer())):
-        try: tok = make()
-        except ImportError: continue
-        if tok.name == name: return tok
-    raise ValueError(f'the model was trained with a tokenizer this installation cannot rebuild ({name}): pass tokenizer=')
+CHARS_PER_TOKEN = 32   # a text to predict is cut to its last max_tokens * 32 characters before tokenising (see below)
 
 class TextClassifier:
-    "A trained text classifier with what it needs to read raw text: vocab, tokenizer, class names"
+    "A trained text classifier with what it needs to read raw text: vocab, tokenizer, class names, tokens read per text"
     def __init__(self, model: SequentialRNN, vocab: Vocab, classes, tokenizer: Tokenizer | None = None,
-                 backward: bool = False, device=None):
+                 backward: bool = False, device=None, max_tokens: int | None = None):
         self.model, self.vocab, self.classes = model.eval(), vocab, list(classes)
-        self.tokenizer, self.backward = tokenizer or Tokenizer(), backward
+        self.tokenizer, self.backward, self.max_tokens = tokenizer or Tokenizer(), backward, max_tokens
         self.device = torch.device(device) if device is not None else next(model.parameters()).device
         if len(self.classes) != model.n_class:
             raise ValueError(f'{len(self.classes)} class names for a model with {model.n_class} outputs')
 
     def encode(self, texts) -> list[torch.Tensor]:
-        "Token ids of each text; an empty or whitespace-only text is an error naming its position"
+        "Token ids of each text (the tokens the model reads); an empty or whitespace-only text is an error naming its position"
         if isinstance(texts, str): raise TypeError('encode takes a list of texts; use predict for one text')
-        out = []
+        out, keep = [], None if self.max_tokens is None else self.max_tokens * CHARS_PER_TOKEN
         for i, t in enumerate(texts):
             if not isinstance(t, str): raise TypeError(f'text {i} is a {type(t).__name__}, not a str')
             if not t.strip(): raise ValueError(f'text {i} is empty or whitespace only: there is nothing to classify')
+            if keep is not None and len(t) > keep: t = t[:keep] if self.backward else t[-keep:]   # the end the model reads
             ids = torch.tensor(self.vocab.numericalize(self.tokenizer(t)))
             out.append(ids.flip(0) if self.backward else ids)
         return out
@@ -305,12 +314,13 @@ class TextClassifier:
     def predict_proba(self, texts, bs: int = 64) -> np.ndarray:
         "Class probabilities `(len(texts), n_classes)`, rows in the order of `texts`"
         ids = self.encode(texts)
+        _warn_cut([len(i) for i in ids], self.max_tokens)
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
         probs = torch.zeros(len(ids), len(self.classes))
         self.model.eval()
         for s in range(0, len(order), bs):
             idx = order[s:s + bs]
-            x, _ = pad_collate([(ids[i], 0) for i in idx], pad_id=self.vocab.pad_id)
+            x, _ = pad_collate([(ids[i], 0) for i in idx], pad_id=self.vocab.pad_id, max_len=self.max_tokens)
             probs[idx] = self.model(x.to(self.device)).float().softmax(-1).cpu()
         return probs.numpy()
 
@@ -324,38 +334,84 @@ class TextClassifier:
         if not isinstance(text, str): raise TypeError(f'predict takes one str; for many texts use predict_batch')
         return self.predict_batch([text])[0]
 
-    def _meta(self) -> dict:
-        m = self.model
-        return dict(format=EXPORT_FORMAT, config=asdict(m.config), drop_mult=m.drop_mult, n_class=m.n_class,
-                    vocab_sz=len(self.vocab), bptt=m[0].bptt, max_len=m[0].max_len, pad_id=self.vocab.pad_id,
-                    lin_ftrs=[l.out_features for l in m[1].layers if isinstance(l, nn.Linear)][:-1],
-                    classes=self.classes, tokenizer=self.tokenizer.name, backward=self.backward,
-                    vocab=self.vocab.itos)
-
-    def export(self, path) -> Path:
-        "Everything needed to predict (weights, vocab, tokenizer settings, config, class names) in one safetensors file"
-        return save_tensors(path, self.model.state_dict(), self._meta())
-
     @classmethod
-    def load(cls, path, device='cpu', tokenizer: Tokenizer | None = None) -> 'TextClassifier':
-        "A classifier from a file written by `export` (no pickle: tensors and JSON only), on `device`"
-        sd, meta = load_tensors(path, device='cpu')
-        if meta.get('format') != EXPORT_FORMAT: raise ValueError(f'{path} is not an exported ulmfit_nb classifier')
-        return cls.from_state(sd, meta, device, tokenizer)
+    def from_learner(cls, learn: Learner, tokenizer: Tokenizer | None = None, backward: bool = False,
+                     max_tokens: int | None = None) -> 'TextClassifier':
+        return cls(learn.model, learn.dls.vocab, learn.dls.classes, tokenizer, backward, max_tokens=max_tokens)
 
-    @classmethod
-    def from_state(cls, sd: dict, meta: dict, device='cpu', tokenizer: Tokenizer | None = None) -> 'TextClassifier':
-        "A classifier rebuilt from a state dict and the metadata `_meta` wrote"
+# %% ../nbs/07_ulmfit.ipynb #cd390011
+def content_hash(sd: dict, meta: dict) -> str:
+    "sha256 of a state dict (each tensor's name, dtype, shape and bytes) and its JSON metadata (without 'integrity')"
+    h = hashlib.sha256(b'ulmfit_nb.integrity/1\n')
+    for k in sorted(sd):
+        v = sd[k].detach().cpu().contiguous()
+        h.update(f'{k}|{v.dtype}|{tuple(v.shape)}\n'.encode()); h.update(v.reshape(-1).view(torch.uint8).numpy())
+    h.update(json.dumps({k: v for k, v in meta.items() if k != 'integrity'}, sort_keys=True).encode())
+    return h.hexdigest()
+
+def _save_export(path, sd: dict, meta: dict) -> Path: return save_tensors(path, sd, dict(meta, integrity=content_hash(sd, meta)))
+
+def _read_export(path) -> tuple[dict, dict]:
+    "State dict and metadata of an exported classifier, after checking the file, its format and its integrity hash"
+    try: sd, meta = load_tensors(path)
+    except (json.JSONDecodeError, AttributeError) as e: raise ValueError(f'{path}: its metadata is not a JSON object ({e})') from None
+    if not str(meta.get('format', '')).startswith(EXPORT_FORMAT):
+        raise ValueError(f'{path} is not an exported ulmfit_nb classifier (format {meta.get("format")!r})')
+    if (want := meta.pop('integrity', None)) is None:
+        warnings.warn(f'{path} has no integrity hash (exported before ulmfit_nb checked them): its contents cannot be verified', DataWarning)
+    elif content_hash(sd, meta) != want:
+        raise ValueError(f'{path} fails its integrity check: its tensors or metadata changed after export (a corrupted or edited file)')
+    return sd, meta
+
+def _one_line(e: BaseException, n: int = 300) -> str: s = ' '.join(str(e).split()); return s if len(s) <= n else s[:n] + '...'
+
+def _tokenizer_from_name(name: str) -> Tokenizer:
+    for make in (Tokenizer, lambda: Tokenizer(SpacyTokenizer())):
+        try: tok = make()
+        except ImportError: continue
+        if tok.name == name: return tok
+    raise ValueError(f'the model was trained with a tokenizer this installation cannot rebuild ({name}): pass tokenizer=')
+
+def _warn_cut(lengths, max_tokens: int | None, stacklevel: int = 3) -> int:
+    "Warn, with the count, when texts are longer than `max_tokens` tokens (the classifier reads their last `max_tokens`)"
+    n = 0 if max_tokens is None else int((np.asarray(lengths) > max_tokens).sum())
+    if n: warnings.warn(f'{n} of {len(lengths)} texts are longer than max_tokens={max_tokens:,} tokens: the classifier '
+                        f'reads the last {max_tokens:,} tokens of each', DataWarning, stacklevel=stacklevel)
+    return n
+
+# %% ../nbs/07_ulmfit.ipynb #d8f2ec2f
+@patch
+def _meta(self: TextClassifier) -> dict:
+    m = self.model
+    return dict(format=EXPORT_FORMAT, config=asdict(m.config), drop_mult=m.drop_mult, n_class=m.n_class,
+                vocab_sz=len(self.vocab), bptt=m[0].bptt, max_len=m[0].max_len, pad_id=self.vocab.pad_id,
+                lin_ftrs=[l.out_features for l in m[1].layers if isinstance(l, nn.Linear)][:-1], classes=self.classes,
+                tokenizer=self.tokenizer.name, backward=self.backward, max_tokens=self.max_tokens, vocab=self.vocab.itos)
+
+@patch
+def export(self: TextClassifier, path) -> Path:
+    "Everything needed to predict (weights, vocab, tokenizer settings, config, class names) in one safetensors file, with its hash"
+    return _save_export(path, self.model.state_dict(), self._meta())
+
+@patch(cls_method=True)
+def from_state(cls: TextClassifier, sd: dict, meta: dict, device='cpu', tokenizer: Tokenizer | None = None, source='the state dict') -> TextClassifier:
+    "A classifier rebuilt from a state dict and the metadata `_meta` wrote; a missing key or a tensor that does not fit names `source`"
+    try:
         vocab = Vocab(meta['vocab'])
         model = get_text_classifier(len(vocab), meta['n_class'], AWDConfig(**meta['config']), meta['drop_mult'],
                                     meta['bptt'], meta['max_len'], meta['pad_id'], tuple(meta['lin_ftrs']))
         model.load_state_dict(sd)
-        tok = tokenizer or _tokenizer_from_name(meta['tokenizer'])
-        return cls(model.to(device), vocab, meta['classes'], tok, meta['backward'], device)
+    except KeyError as e: raise ValueError(f'{source}: its metadata has no {e} key (not a complete ulmfit_nb export)') from None
+    except (RuntimeError, TypeError) as e: raise ValueError(f'{source}: the tensors do not fit the model its metadata describes ({_one_line(e)})') from None
+    tok = tokenizer or _tokenizer_from_name(meta['tokenizer'])
+    return cls(model.to(device), vocab, meta['classes'], tok, meta['backward'], device, meta.get('max_tokens'))
 
-    @classmethod
-    def from_learner(cls, learn: Learner, tokenizer: Tokenizer | None = None, backward: bool = False) -> 'TextClassifier':
-        return cls(learn.model, learn.dls.vocab, learn.dls.classes, tokenizer, backward)
+@patch(cls_method=True)
+def load(cls: TextClassifier, path, device='cpu', tokenizer: Tokenizer | None = None) -> TextClassifier:
+    "A classifier from a file written by `export` (no pickle: tensors and JSON only), checked, on `device`"
+    sd, meta = _read_export(path)
+    if meta['format'] != EXPORT_FORMAT: raise ValueError(f'{path} holds an ensemble: use load_classifier')
+    return cls.from_state(sd, meta, device, tokenizer, source=path)
 
 # %% ../nbs/07_ulmfit.ipynb #7251a7ba
 def evaluate(clf: TextClassifier, texts, labels, bs: int = 64) -> dict:
@@ -400,14 +456,18 @@ def check_labels(corpus: Corpus) -> list[str]:
     if corpus.labels is None: raise ValueError(f'{corpus.name} has no labels: a classifier needs a label per text')
     if corpus.is_valid is None: raise ValueError(f'{corpus.name} has no validation split: call .split() first')
     labels, valid = np.array([str(l) for l in corpus.labels]), np.asarray(corpus.is_valid)
+    for part, n in (('validation', valid.sum()), ('training', (~valid).sum())):
+        if not n: raise ValueError(f'{corpus.name}: the {part} split is empty ({len(valid)} texts, all {"training" if part == "validation" else "validation"}): '
+                                   'split it with a valid_pct between 0 and 1 (or mark both kinds of rows)')
     trn_classes, counts = np.unique(labels[~valid], return_counts=True)
+    trn_classes = [str(c) for c in trn_classes]
     unseen = sorted(str(x) for x in set(labels[valid]) - set(trn_classes))
-    if unseen: raise ValueError(f'{corpus.name}: validation labels that no training text has: {unseen[:5]}')
+    if unseen: raise ValueError(f'{corpus.name}: validation labels that no training text has: {", ".join(unseen[:5])}')
     rare = [f'{c} ({n})' for c, n in zip(trn_classes, counts) if n < 2]
     if rare: warnings.warn(f'{corpus.name}: classes with fewer than 2 training texts: {", ".join(rare[:5])}; '
                            'the classifier can hardly learn them', DataWarning, stacklevel=2)
-    if len(trn_classes) < 2: raise ValueError(f'{corpus.name}: a classifier needs at least 2 classes, found {list(trn_classes)}')
-    return [str(c) for c in trn_classes]
+    if len(trn_classes) < 2: raise ValueError(f'{corpus.name}: a classifier needs at least 2 classes, found only {", ".join(trn_classes)!r}')
+    return trn_classes
 
 # %% ../nbs/07_ulmfit.ipynb #d4ddb7c2
 def flip_store(store: TokenStore) -> TokenStore:
@@ -427,22 +487,24 @@ class Ensemble:
         return np.mean([m.predict_proba(texts, bs) for m in self.members], 0)
     predict_batch, predict = TextClassifier.predict_batch, TextClassifier.predict
     def export(self, path) -> Path:
-        "All members in one safetensors file (their tensors prefixed `m0.`, `m1.` ...)"
+        "All members in one safetensors file (their tensors prefixed `m0.`, `m1.` ...), with one integrity hash"
         sd, metas = {}, []
         for i, m in enumerate(self.members):
             sd.update({f'm{i}.{k}': v for k, v in m.model.state_dict().items()}); metas.append(m._meta())
-        return save_tensors(path, sd, dict(format=EXPORT_FORMAT + '.ensemble', members=metas))
+        return _save_export(path, sd, dict(format=EXPORT_FORMAT + '.ensemble', members=metas))
     @classmethod
-    def load(cls, path, device='cpu') -> 'Ensemble':
-        sd, meta = load_tensors(path)
-        return cls([TextClassifier.from_state({k[len(f'm{i}.'):]: v for k, v in sd.items() if k.startswith(f'm{i}.')}, mm, device)
-                    for i, mm in enumerate(meta['members'])])
+    def from_state(cls, sd: dict, meta: dict, device='cpu', source='the state dict') -> 'Ensemble':
+        if not isinstance(meta.get('members'), list): raise ValueError(f'{source}: its metadata has no list of members')
+        return cls([TextClassifier.from_state({k[len(f'm{i}.'):]: v for k, v in sd.items() if k.startswith(f'm{i}.')}, mm, device,
+                                              source=f'{source} (member {i})') for i, mm in enumerate(meta['members'])])
+    @classmethod
+    def load(cls, path, device='cpu') -> 'Ensemble': return cls.from_state(*_read_export(path), device, source=path)
 
 def load_classifier(path, device='cpu'):
-    "A `TextClassifier` or an `Ensemble` from a file written by their `export`"
-    if not Path(path).is_file(): raise FileNotFoundError(f'no model file {path}')
-    with safe_open(str(path), 'pt') as f: fmt = json.loads((f.metadata() or {}).get('ulmfit_nb', '{}')).get('format')
-    return Ensemble.load(path, device) if fmt == EXPORT_FORMAT + '.ensemble' else TextClassifier.load(path, device)
+    "A `TextClassifier` or an `Ensemble` from a file written by their `export`, checked (format, integrity, shapes)"
+    sd, meta = _read_export(path)
+    if meta['format'] == EXPORT_FORMAT + '.ensemble': return Ensemble.from_state(sd, meta, device, source=path)
+    return TextClassifier.from_state(sd, meta, device, source=path)
 
 # %% ../nbs/07_ulmfit.ipynb #ccdb4735
 SIZES = {'tiny': tiny_lm_config, 'paper': AWDConfig()}
@@ -490,6 +552,7 @@ class RunConfig:
     cls_lr: float | None = None  # classifier lr (None: 5e-3 for 'all', 2e-2 for 'gradual')
     cls_bs: int = 32  # classifier batch size
     max_len: int = 1400  # the classifier pools over each text's last max_len tokens
+    max_tokens: int | None = 10000  # the classifier reads each text's last max_tokens tokens (None: all): bounds memory per text
     drop_mult: float = 0.5  # scales the classifier's dropouts
     label_smoothing: float = 0.  # label smoothing of the classifier's loss (0: plain cross-entropy)
     backward: bool = False  # also train a backward model and ensemble the two
@@ -501,7 +564,7 @@ class RunConfig:
             if not ok: raise ValueError(f'{field} must be {what}, got {getattr(self, field)!r}')
         for f in ('max_vocab', 'bs', 'bptt', 'cls_bs', 'max_len'): need(_is_int(getattr(self, f), 1), f, 'a positive integer')
         for f in ('pretrain_epochs', 'lm_frozen_epochs', 'lm_epochs', 'seed'): need(_is_int(getattr(self, f), 0), f, 'an integer >= 0')
-        for f in ('lm_max_batches', 'lm_valid_batches'): need(getattr(self, f) is None or _is_int(getattr(self, f), 1), f, 'a positive integer or None')
+        for f in ('lm_max_batches', 'lm_valid_batches', 'max_tokens'): need(getattr(self, f) is None or _is_int(getattr(self, f), 1), f, 'a positive integer or None')
         need(self.size in SIZES, 'size', f'one of {list(SIZES)}')
         need(self.cls_schedule in CLS_LR, 'cls_schedule', f'one of {list(CLS_LR)}')
         need(self.cls_lr is None or self.cls_lr > 0, 'cls_lr', 'positive')
@@ -522,6 +585,13 @@ def _is_int(v, lo: int) -> bool: return isinstance(v, (int, np.integer)) and not
 
 # %% ../nbs/07_ulmfit.ipynb #14dc6c73
 _RUN_ENV = ('threads', 'device', 'torch')   # settings that may change when a run is resumed
+_RUN_NOTED = ('data',)   # the data's path: named when something else differs, but a moved file alone is no reason to refuse
+
+class RunError(ValueError):
+    "A run that cannot start or go on, for the reason its message names (a busy folder, a loss that diverged)"
+
+class TrainingDiverged(RunError):
+    "The loss or a measurement became NaN or infinite: the run stops and exports nothing"
 
 def peak_memory_mb() -> float:
     "Peak resident memory of this process so far, in MB"
@@ -537,8 +607,11 @@ class RunSummary:
     def __getitem__(self, k): return self.d[k]
     def get(self, k, default=None): return self.d.get(k, default)
     def update(self, **kw):
+        bad = [k for k, v in kw.items() if isinstance(v, float) and not math.isfinite(v)]
+        if bad: raise TrainingDiverged(f'{bad[0]} is {kw[bad[0]]}: the model diverged (NaN or infinite values); nothing was exported. '
+                                       'Lower the learning rate, check the data and the pretrained model, then run again with restart')
         self.d.update(json.loads(json.dumps(kw)))
-        tmp = self.path.with_suffix('.part'); tmp.write_text(json.dumps(self.d, indent=1)); os.replace(tmp, self.path)
+        _write_atomic(self.path, json.dumps(self.d, indent=1).encode())
 
     @classmethod
     def open(cls, out: Path, settings: dict) -> 'RunSummary':
@@ -547,8 +620,9 @@ class RunSummary:
         if 'settings' in s:
             old = s['settings']
             diff = {k: (old.get(k), v) for k, v in settings.items() if k not in _RUN_ENV and old.get(k) != v}
-            if diff: raise ValueError(f'{out} holds a run with other settings or data (' + ', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items())
-                                      + '): its checkpoints would be mixed into this run; use another output folder or delete that one')
+            if set(diff) - set(_RUN_NOTED):
+                raise ValueError(f'{out} holds a run with other settings or data (' + ', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items())
+                                 + '): its checkpoints would be mixed into this run; start over with restart (--restart), or use another output folder')
         else: s.update(settings=settings)
         s.update(invocations=s.get('invocations', []) + [dict({k: settings[k] for k in _RUN_ENV}, started=time.strftime('%Y-%m-%dT%H:%M:%S'))])
         return s
@@ -568,7 +642,46 @@ def timed(summary: RunSummary, key: str, log=print):
     times[key] = round(times.get(key, 0.) + time.perf_counter() - t, 1)
     summary.update(seconds=times)
 
+# %% ../nbs/07_ulmfit.ipynb #feb23122
+_STALE = ('.*.tmp', '*.part', '*.extracting')   # what an interrupted atomic write or extraction leaves behind
+_RUN_FILES = ('stage[123]*.pt', 'summary.json', 'classifier.safetensors')   # what a run writes, deleted by `start_over`
+
+@contextmanager
+def folder_lock(out):
+    "Hold `out/.lock` exclusively (fcntl.flock) while the block runs; the OS releases it when the process ends, even killed"
+    f = open(Path(out)/'.lock', 'a+')
+    try:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            raise RunError(f'{out} is in use by another run ({f.read().strip() or "process unknown"}): wait for it to end, '
+                           'or use another output folder') from None
+        f.seek(0); f.truncate(); f.write(f'pid {os.getpid()}, started {time.strftime("%Y-%m-%dT%H:%M:%S")}'); f.flush()
+        yield
+    finally: f.close()
+
+def _remove(out, patterns) -> list[str]:
+    gone = sorted({p for pat in patterns for p in Path(out).glob(pat)})
+    for p in gone: shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+    return [p.name for p in gone]
+
+def remove_stale(out) -> list[str]:
+    "Delete the temporary files of interrupted writes in `out` (call it holding the folder's lock); returns their names"
+    return _remove(out, _STALE)
+
+def start_over(out) -> list[str]:
+    "Delete what a run left in `out` (checkpoints, summary, exported classifier) so that the next one starts from scratch"
+    return _remove(out, _RUN_FILES)
+
 # %% ../nbs/07_ulmfit.ipynb #82e6a4ba
+class StopOnDivergence(Callback):
+    "Turns the stop of `TerminateOnNaN` (a NaN or infinite training loss) into a `TrainingDiverged` error: nothing is exported"
+    def after_cancel_fit(self):
+        if self.learn.stop_reason is None or self.loss is None or torch.isfinite(self.loss).all(): return
+        raise TrainingDiverged(f'the training loss became {float(self.loss.float().sum())} at epoch {self.epoch + 1}, batch {self.iter + 1}; '
+                               'nothing was exported. Lower the learning rate, check the data and the pretrained model for NaN '
+                               'values, then run again with restart (--restart)')
+
 def pretrain_general_lm(general: Corpus, cfg: RunConfig, **learner_kw) -> tuple[tuple[SequentialRNN, Vocab], float]:
     "Stage 1: a language model trained on the `general` corpus; returns `(model, vocab)` and its validation perplexity"
     set_seed(cfg.seed)
@@ -596,21 +709,34 @@ def train_classifier(store: TokenStore, is_valid, classes, lm: SequentialRNN | N
                      **learner_kw) -> TextClassifier:
     "Stage 3: a classifier on the encoder of `lm` (None: random), trained as `cfg` (resolved) says; backward when `tag`"
     set_seed(cfg.seed)
-    dls = cls_dataloaders(store, is_valid, classes=classes, bs=cfg.cls_bs)   # shuffles with the global RNG: checkpoints save it
+    _warn_cut(np.diff(np.asarray(store.offsets)), cfg.max_tokens)
+    dls = cls_dataloaders(store, is_valid, classes=classes, bs=cfg.cls_bs, max_len=cfg.max_tokens)   # shuffles with the global RNG
     learn = classifier_learner(dls, SIZES[cfg.size], cfg.drop_mult, encoder=lm, bptt=cfg.bptt, max_len=cfg.max_len,
                                label_smoothing=cfg.label_smoothing, **learner_kw)
     if cfg.cls_schedule == 'gradual': gradual_unfreeze(learn, cfg.cls_lr, cfg.cls_epochs, ckpt=f'stage3{tag}')
     else:   # every layer from the start, one lr: the recipe for an encoder with nothing to protect
         learn.unfreeze()
         learn.fit_one_cycle(cfg.cls_epochs, cfg.cls_lr, moms=ULMFIT_MOMS, cbs=[CheckpointCallback(f'stage3{tag}_all.pt')])
-    return TextClassifier.from_learner(learn, backward=bool(tag))
+    return TextClassifier.from_learner(learn, backward=bool(tag), max_tokens=cfg.max_tokens)
 
 # %% ../nbs/07_ulmfit.ipynb #fdb6888b
-def run_settings(corpus: Corpus, cfg: RunConfig, general: Corpus | None = None) -> dict:
-    "What summary.json records of a run, and what a resume must match: `cfg`, the data's names and fingerprints, the environment"
-    data = dict(corpus=corpus.name, corpus_fingerprint=corpus.fingerprint, n_texts=len(corpus), n_valid=int(np.sum(corpus.is_valid)),
-                general=getattr(general, 'name', None), general_fingerprint=getattr(general, 'fingerprint', None))
-    return dict(data, **dict(asdict(cfg), device=str(cfg.device or default_device())), torch=torch.__version__, threads=torch.get_num_threads())
+def run_settings(corpus: Corpus, cfg: RunConfig, general: Corpus | None = None, data: dict | None = None) -> dict:
+    "What summary.json records of a run, and what a resume must match: `cfg`, the data (how it was read, its fingerprint), the environment"
+    d = dict(corpus=corpus.name, corpus_fingerprint=corpus.fingerprint, n_texts=len(corpus), n_valid=int(np.sum(corpus.is_valid)),
+             **(data or {}), general=getattr(general, 'name', None), general_fingerprint=getattr(general, 'fingerprint', None))
+    return dict(d, **dict(asdict(cfg), device=str(cfg.device or default_device())), torch=torch.__version__, threads=torch.get_num_threads())
+
+def _run_folder(out) -> Path:
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(errno.ENOTDIR, 'is a file; the output must be a folder', str(out))
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+def _open_run(out: Path, settings: dict, restart: bool, log) -> RunSummary:
+    "Clean `out` of interrupted writes, empty it first with `restart`, and open its summary (refused if it holds another run)"
+    if stale := remove_stale(out): log(f'removed the temporary files of an interrupted run: {", ".join(stale)}')
+    if restart and (gone := start_over(out)): log(f'restart: removed {", ".join(gone)}')
+    return RunSummary.open(out, settings)
 
 def _pretrained_lm(cfg: RunConfig, general, summary, log, learner_kw):
     "Stage 1 on `general`, or the pretrained model `cfg` names (None for 'none'), checked against the run's size"
@@ -643,29 +769,30 @@ def _target_stages(store, is_valid, classes, pre, cfg, summary, tag, log, learne
 
 # %% ../nbs/07_ulmfit.ipynb #95720b3a
 def run_ulmfit(corpus: Corpus, out='ulmfit_run', config: RunConfig | None = None, general: Corpus | None = None,
-               progress='auto', log=print, cbs=None, **settings) -> tuple:
-    "ULMFiT stages 1-3 on the split, labelled `corpus` into the folder `out`; returns the classifier (an `Ensemble` with `backward`) and the summary"
+               progress='auto', log=print, cbs=None, data: dict | None = None, restart: bool = False, **settings) -> tuple:
+    "ULMFiT stages 1-3 on the split, labelled `corpus` into the folder `out` (locked); returns the classifier and the summary"
     cfg = dataclasses.replace(config or RunConfig(), **settings)
     classes = check_labels(corpus)   # before 'auto' epochs, which count the training texts
     is_valid = np.asarray(corpus.is_valid)
     cfg = cfg.resolved(int((~is_valid).sum()))
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    summary = RunSummary.open(out, run_settings(corpus, cfg, general))
-    learner_kw = dict(device=cfg.device, progress=progress, path=out, cbs=cbs)
-    with timed(summary, 'tokenize', log):
-        store = tokenize_corpus(corpus, max_vocab=cfg.max_vocab, progress=progress != 'silent')
-    log(f'{len(corpus):,} texts ({int((~is_valid).sum()):,} train, {int(is_valid.sum()):,} valid), {len(classes)} classes, '
-        f'{len(store.ids):,} tokens, vocab {len(store.vocab):,}')
-    pre = _pretrained_lm(cfg, general, summary, log, learner_kw)
-    members = [_target_stages(store, is_valid, classes, pre, cfg, summary, '', log, learner_kw)]
-    if cfg.backward: members.append(_target_stages(flip_store(store), is_valid, classes, None, cfg, summary, '_bwd', log, learner_kw))
-    model = Ensemble(members) if cfg.backward else members[0]
-    with timed(summary, 'evaluate', log):
-        valid = corpus.valid
-        if cfg.backward:
-            for m, tag in zip(members, ('_fwd', '_bwd')): summary.update(**{f'accuracy{tag}': evaluate(m, valid.texts, valid.labels)['accuracy']})
-        res = evaluate(model, valid.texts, valid.labels)
-        summary.update(accuracy=res['accuracy'], confusion=res['confusion'].tolist(), classes=classes)
-    model.export(out/'classifier.safetensors')
-    summary.finish()
+    out = _run_folder(out)
+    with folder_lock(out):
+        summary = _open_run(out, run_settings(corpus, cfg, general, data), restart, log)
+        learner_kw = dict(device=cfg.device, progress=progress, path=out, cbs=[StopOnDivergence()] + listify(cbs))
+        with timed(summary, 'tokenize', log):
+            store = tokenize_corpus(corpus, max_vocab=cfg.max_vocab, progress=progress != 'silent')
+        log(f'{len(corpus):,} texts ({int((~is_valid).sum()):,} train, {int(is_valid.sum()):,} valid), {len(classes)} classes, '
+            f'{len(store.ids):,} tokens, vocab {len(store.vocab):,}')
+        pre = _pretrained_lm(cfg, general, summary, log, learner_kw)
+        members = [_target_stages(store, is_valid, classes, pre, cfg, summary, '', log, learner_kw)]
+        if cfg.backward: members.append(_target_stages(flip_store(store), is_valid, classes, None, cfg, summary, '_bwd', log, learner_kw))
+        model = Ensemble(members) if cfg.backward else members[0]
+        with timed(summary, 'evaluate', log):
+            valid = corpus.valid
+            if cfg.backward:
+                for m, tag in zip(members, ('_fwd', '_bwd')): summary.update(**{f'accuracy{tag}': evaluate(m, valid.texts, valid.labels)['accuracy']})
+            res = evaluate(model, valid.texts, valid.labels)
+            summary.update(accuracy=res['accuracy'], confusion=res['confusion'].tolist(), classes=classes)
+        model.export(out/'classifier.safetensors')
+        summary.finish()
     return model, summary.d
