@@ -25,12 +25,12 @@ from .awd_lstm import (AWDConfig, AWD_LSTM, SequentialRNN, tiny_lm_config, get_l
 # %% auto #0
 __all__ = ['CARD_ROW', 'ULMFIT_MOMS', 'EXPORT_FORMAT', 'CHARS_PER_TOKEN', 'SIZES', 'CLS_LR', 'CLS_STEPS', 'CLS_MAX_EPOCHS',
            'shipped_model_dir', 'stated_checksums', 'verify_checksums', 'save_pretrained', 'load_pretrained',
-           'match_embeddings', 'lm_from_pretrained', 'BatchLimit', 'finetune_lm_learner', 'finetune_lm', 'text_lengths',
-           'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier', 'clas_config', 'get_text_classifier',
-           'awd_lstm_clas_split', 'classifier_learner', 'gradual_unfreeze', 'TextClassifier', 'content_hash',
-           'evaluate', 'plot_confusion', 'most_confident_errors', 'check_labels', 'flip_store', 'Ensemble',
-           'load_classifier', 'auto_cls_epochs', 'RunConfig', 'RunError', 'TrainingDiverged', 'peak_memory_mb',
-           'RunSummary', 'timed', 'folder_lock', 'remove_stale', 'start_over', 'StopOnDivergence',
+           'match_embeddings', 'lm_from_pretrained', 'BatchLimit', 'finetune_lm_learner', 'discriminative_lrs',
+           'finetune_lm', 'text_lengths', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier',
+           'clas_config', 'get_text_classifier', 'awd_lstm_clas_split', 'classifier_learner', 'gradual_unfreeze',
+           'TextClassifier', 'content_hash', 'evaluate', 'plot_confusion', 'most_confident_errors', 'check_labels',
+           'flip_store', 'Ensemble', 'load_classifier', 'auto_cls_epochs', 'RunConfig', 'RunError', 'TrainingDiverged',
+           'peak_memory_mb', 'RunSummary', 'timed', 'folder_lock', 'remove_stale', 'start_over', 'StopOnDivergence',
            'pretrain_general_lm', 'finetune_target_lm', 'train_classifier', 'run_settings', 'run_ulmfit']
 
 # %% ../nbs/07_ulmfit.ipynb #05d279bf
@@ -132,7 +132,7 @@ def lm_from_pretrained(vocab: Vocab, pretrained=None, drop_mult: float = 1.) -> 
     model.load_state_dict(sd)
     return model, info
 
-# %% ../nbs/07_ulmfit.ipynb #f2d80cac
+# %% ../nbs/07_ulmfit.ipynb #3bf4b0a1
 ULMFIT_MOMS = (0.8, 0.7, 0.8)   # the momentum cycle of the lesson's ULMFiT fits
 
 class BatchLimit:
@@ -159,6 +159,10 @@ def finetune_lm_learner(store: TokenStore, is_valid, pretrained=None, drop_mult:
     learn.match_info = match_info
     return learn
 
+def discriminative_lrs(learn: Learner, lr: float, ratio: float = 2.6) -> slice:
+    "Learning rates for `learn`'s parameter groups that fall by `ratio` from each group to the one below it, `lr` for the top"
+    return slice(lr / ratio ** (len(learn.splitter(learn.model)) - 1), lr)
+
 def finetune_lm(learn: Learner, epochs: int = 1, lr: float = 2e-3, frozen_epochs: int = 1, frozen_lr: float = 2e-2,
                 ckpt: str | None = None) -> Learner:
     "ULMFiT's target-LM fine-tuning: `frozen_epochs` of embedding and decoder only, then `epochs` of all layers"
@@ -168,7 +172,7 @@ def finetune_lm(learn: Learner, epochs: int = 1, lr: float = 2e-3, frozen_epochs
         learn.fit_one_cycle(frozen_epochs, frozen_lr, moms=ULMFIT_MOMS, cbs=cbs('frozen'))
     if epochs:
         learn.unfreeze()
-        learn.fit_one_cycle(epochs, slice(lr / 2.6 ** 3, lr), moms=ULMFIT_MOMS, cbs=cbs('all'))
+        learn.fit_one_cycle(epochs, discriminative_lrs(learn, lr), moms=ULMFIT_MOMS, cbs=cbs('all'))
     return learn
 
 # %% ../nbs/07_ulmfit.ipynb #590b3756
@@ -250,7 +254,7 @@ def awd_lstm_clas_split(model: SequentialRNN) -> list[list[nn.Parameter]]:
     groups = [[*enc.encoder.parameters()]] + [[*nn.Sequential(r, d).parameters()] for r, d in zip(enc.rnns, enc.hidden_dps)]
     return groups + [[*model[1].parameters()]]
 
-# %% ../nbs/07_ulmfit.ipynb #2eb2eebb
+# %% ../nbs/07_ulmfit.ipynb #0b159180
 def _copy_encoder(model: SequentialRNN, lm: SequentialRNN):
     src, dst = lm[0], model[0].module
     a, b = _sizes(src), _sizes(dst)
@@ -281,7 +285,7 @@ def gradual_unfreeze(learn: Learner, lr: float = 2e-2, epochs=(1, 1, 2), ckpt: s
         if not n: continue
         learn.freeze_to(group)
         cbs = [CheckpointCallback(f'{ckpt}_phase{k}.pt')] if ckpt else []
-        learn.fit_one_cycle(n, slice(lr_k / 2.6 ** 4, lr_k) if k else lr_k, moms=ULMFIT_MOMS, cbs=cbs)
+        learn.fit_one_cycle(n, discriminative_lrs(learn, lr_k) if k else lr_k, moms=ULMFIT_MOMS, cbs=cbs)
     return learn
 
 # %% ../nbs/07_ulmfit.ipynb #8bb52fde
