@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_awd_lstm.ipynb #3732cb8a
 from __future__ import annotations
-import json, os, warnings
+import json, warnings
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import torch
@@ -14,7 +14,7 @@ from torch.func import functional_call
 from fastcore.basics import listify
 from safetensors import safe_open
 from safetensors.torch import save_file as _st_save, load_file as _st_load
-from .learner import Callback, Learner, GradientClip, Perplexity, accuracy
+from .learner import Callback, Learner, GradientClip, Perplexity, accuracy, atomic_write
 
 # %% auto #0
 __all__ = ['tiny_lm_config', 'LM_FORMAT', 'dropout_mask', 'RNNDropout', 'WeightDropout', 'EmbeddingDropout', 'AWDConfig',
@@ -272,12 +272,7 @@ def save_tensors(path, tensors: dict, meta: dict | None = None, dtype: torch.dty
         v = v.detach().cpu()
         if dtype is not None and v.is_floating_point(): v = v.to(dtype)
         out[k] = v.contiguous()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.part')
-    _st_save(out, str(tmp), metadata={'ulmfit_nb': json.dumps(dict(meta or {}, aliases=aliases))})
-    umask = os.umask(0); os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)   # safetensors creates the file readable by its owner only
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp: _st_save(out, str(tmp), metadata={'ulmfit_nb': json.dumps(dict(meta or {}, aliases=aliases))})
     return path
 
 def load_tensors(path, dtype: torch.dtype | None = torch.float32, device='cpu') -> tuple[dict, dict]:
@@ -315,7 +310,7 @@ def save_lm(model: SequentialRNN, vocab, path, encoder_only: bool = False, dtype
     vocab.save(path/'vocab.json')
     meta = dict(format=LM_FORMAT, kind=kind, config=asdict(model.config), drop_mult=model.drop_mult, **_sizes(model),
                 pad_id=model[0].pad_id, tokenizer=Tokenizer().name, **(extra or {}))
-    tmp = path/'config.json.part'; tmp.write_text(json.dumps(meta, indent=1)); os.replace(tmp, path/'config.json')
+    with atomic_write(path/'config.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
 def save_encoder(model: SequentialRNN, vocab, path) -> Path:
@@ -371,6 +366,6 @@ def convert_lm_folder(path) -> Path:
     meta = json.loads((path/'config.json').read_text())
     save_tensors(path/'model.safetensors', sd, dict(format=LM_FORMAT, kind=meta.get('kind', 'lm')))
     meta['format'] = LM_FORMAT
-    (path/'config.json').write_text(json.dumps(meta, indent=1))
+    with atomic_write(path/'config.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     (path/'weights.pt').unlink()
     return path

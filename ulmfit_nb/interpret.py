@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 import matplotlib.pyplot as plt
-from .learner import Callback, Recorder
+from .learner import Callback, Recorder, atomic_write
 from .data import Corpus, read_csv, read_folder
 from .tokenize import Vocab, SPECIAL_TOKENS, decode
 from .batching import pad_collate
@@ -161,10 +161,10 @@ PREDICTIONS_FORMAT = 'ulmfit_nb.predictions.v1'
 @patch
 def save(self: ClassificationInterpretation, path) -> Path:
     "Write the probabilities, actual labels, class names and texts digest to the JSON file `path`"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
     d = dict(format=PREDICTIONS_FORMAT, classes=self.classes, digest=self.digest,
              labels=[self.classes[t] for t in self.targets], probs=np.round(self.probs, 7).tolist())
-    tmp = path.with_name(path.name + '.part'); tmp.write_text(json.dumps(d)); tmp.replace(path)
+    with atomic_write(path) as tmp: tmp.write_text(json.dumps(d))
     return path
 
 @patch(cls_method=True)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_learner.ipynb #db7e176a
 from __future__ import annotations
-import contextlib, copy, io, math, os, random, re, sys, tempfile, time, warnings
+import contextlib, copy, errno, io, math, os, random, re, sys, tempfile, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -677,6 +677,19 @@ def _umask() -> int:
     mask = os.umask(0); os.umask(mask)
     return mask
 
+# what the writers that are not Python's own say when a write fails: torch.save's C++ writer (torch 2.13 on a
+# full disk) raises RuntimeError with one of these; safetensors (Rust) quotes the OS error: '... (os error 28)'
+_TORCH_WRITE_FAILED = ('unexpected pos', 'file write failed', 'iostream error')
+
+def _os_error(e: BaseException, path: Path) -> OSError | None:
+    "`e` as an OS error naming `path` when it is one, or a writer's report of one; else None"
+    if isinstance(e, OSError): return OSError(e.errno, e.strerror, str(path)) if e.errno is not None else None
+    if not isinstance(e, Exception): return None
+    if m := re.search(r'\(os error (\d+)\)', str(e)): code = int(m[1])
+    elif isinstance(e, RuntimeError) and any(s in str(e) for s in _TORCH_WRITE_FAILED): code = errno.ENOSPC
+    else: return None
+    return OSError(code, os.strerror(code), str(path))
+
 @contextlib.contextmanager
 def atomic_write(path):
     "Context manager yielding a temporary path beside `path`: write the file there; it replaces `path` whole when the block succeeds"
@@ -691,8 +704,8 @@ def atomic_write(path):
         os.replace(tmp, path)
     except BaseException as e:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
-        # an OS error (a full disk) names the file being written, not the temporary one
-        if isinstance(e, OSError) and e.errno is not None: raise OSError(e.errno, e.strerror, str(path)) from e
+        # a failed write (a full disk) names the file being written, not the temporary one
+        if (os_err := _os_error(e, path)) is not None: raise os_err from e
         raise
 
 def atomic_save(obj, path):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_tokenize.ipynb #ba3c8cea
 from __future__ import annotations
-import difflib, hashlib, html, json, operator, os, re, shutil, sys, tempfile, time
+import difflib, hashlib, html, json, operator, os, re, shutil, tempfile
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -21,8 +21,8 @@ __all__ = ['SPECIAL_TOKENS', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'T
            'ABBREVIATIONS', 'EMOTICONS', 'CLIPPED', 'TOKEN_PATTERN', 'defaults_tok_rules', 'STORE_FORMAT', 'fix_html',
            'replace_rep', 'replace_wrep', 'spec_add_spaces', 'rm_useless_spaces', 'RegexTokenizer', 'SpacyTokenizer',
            'token_agreement', 'disagreements', 'replace_all_caps', 'replace_maj', 'lowercase', 'apply_tok_rules',
-           'Tokenizer', 'map_chunks', 'Progress', 'encode_chunks', 'tokenize', 'decode', 'Vocab', 'TokenStore',
-           'default_cache_dir', 'corpus_hash', 'tokenize_corpus']
+           'Tokenizer', 'map_chunks', 'encode_chunks', 'tokenize', 'decode', 'Vocab', 'TokenStore', 'default_cache_dir',
+           'corpus_hash', 'tokenize_corpus']
 
 # %% ../nbs/02_tokenize.ipynb #99e9359d
 SPECIAL_TOKENS = (UNK, 'xxpad', 'xxbos', 'xxeos', 'xxfld', 'xxrep', 'xxwrep', 'xxup', 'xxmaj')
@@ -358,30 +358,6 @@ def map_chunks(fn, chunks: Iterable, n_workers: int = 0, mp_context: str = 'spaw
             if len(pending) >= 2 * n_workers: yield pending.popleft().result()
         while pending: yield pending.popleft().result()
 
-# %% ../nbs/02_tokenize.ipynb #6e70515c
-class Progress:
-    "Plain-text progress over `total` items: in place on a terminal, else a line per 25%."
-    def __init__(self, total: int | None, desc: str = '', enabled: bool = True, file=None):
-        self.total, self.desc, self.enabled, self.file = total, desc, enabled, file or sys.stdout
-        self.n, self.t0, self.last, self.next_q = 0, time.perf_counter(), 0., 0.25
-        self.tty = enabled and getattr(self.file, 'isatty', lambda: False)()
-
-    def _line(self):
-        pct = f' ({self.n / self.total:.0%})' if self.total else ''
-        return f'{self.desc}: {self.n:,}{f"/{self.total:,}" if self.total else ""}{pct} in {time.perf_counter() - self.t0:.1f}s'
-
-    def update(self, k: int = 1):
-        self.n += k
-        if not self.enabled: return
-        now = time.perf_counter()
-        if self.tty and now - self.last > 0.2: print('\r' + self._line(), end='', file=self.file, flush=True); self.last = now
-        elif not self.tty and self.total and self.n < self.total and self.n / self.total >= self.next_q:
-            print(self._line(), file=self.file, flush=True)
-            while self.next_q <= self.n / self.total: self.next_q += 0.25
-
-    def close(self):
-        if self.enabled: print(('\r' if self.tty else '') + self._line(), file=self.file, flush=True)
-
 # %% ../nbs/02_tokenize.ipynb #b8296a4d
 def _encode(tokenizer, texts): return tokenizer.encode_chunk(texts)
 
@@ -392,8 +368,11 @@ def encode_chunks(texts: Iterable[str], tokenizer: Tokenizer | None = None, n_wo
                   chunk_chars: int = 500_000, progress: bool = False, mp_context: str = 'spawn'):
     "Yield `tokenizer.encode_chunk` of successive chunks of `texts`, in order, computed in `n_workers` processes."
     _check_texts(texts)
+    # here, not at the top: the workers import this module, and the learner's PyTorch would slow each one's start
+    from ulmfit_nb.learner import Progress
     tokenizer = Tokenizer() if tokenizer is None else tokenizer
-    bar = Progress(len(texts) if hasattr(texts, '__len__') else None, 'tokenize docs', progress)
+    bar = Progress(total=len(texts) if hasattr(texts, '__len__') else None, desc='tokenize docs',
+                   mode='auto' if progress else 'silent', file=None)
     for res in map_chunks(partial(_encode, tokenizer), _chunks(texts, chunk_chars), n_workers, mp_context):
         bar.update(len(res[2])); yield res
     bar.close()
