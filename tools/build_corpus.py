@@ -10,6 +10,7 @@ words, licence, file and sha256. The code and its explanation: `ulmfit_nb.pretra
 
     python tools/build_corpus.py [--out DIR] [--downloads DIR]
 """
-from ulmfit_nb.pretrain import build_corpus, run_cli
+from ulmfit_nb.pretrain import build_corpus
+from ulmfit_nb.cli import run_cli
 
 if __name__ == '__main__': run_cli(build_corpus, ['out', 'downloads'])

@@ -8,6 +8,7 @@ from before ulmfit_nb 0.2 (`lm/weights.pt`) is converted first with `ulmfit_nb.a
 
     python tools/export_pretrained.py [--run DIR] [--corpus DIR] [--dest DIR] [--hardware TEXT]
 """
-from ulmfit_nb.pretrain import export_general, run_cli
+from ulmfit_nb.pretrain import export_general
+from ulmfit_nb.cli import run_cli
 
 if __name__ == '__main__': run_cli(export_general, ['run', 'corpus', 'dest', 'hardware'])

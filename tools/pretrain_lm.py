@@ -11,7 +11,8 @@ model got `--extend 11 --lr 4e-3`). The code and its explanation: `ulmfit_nb.pre
     python tools/pretrain_lm.py [--passes 1.25] [--shards 8] [--max-vocab 12000] [--out DIR]
 """
 from ulmfit_nb.ulmfit import SIZES
-from ulmfit_nb.pretrain import pretrain, run_cli
+from ulmfit_nb.pretrain import pretrain
+from ulmfit_nb.cli import run_cli
 
 PARAMS = ['corpus', 'out', 'passes', 'shards', 'max_vocab', 'min_freq', 'config', 'drop_mult', 'lr', 'wd', 'bs', 'bptt',
           'seed', 'valid_pct', 'anneal', 'extend', 'threads']

@@ -5,10 +5,10 @@
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/index.ipynb #3e4db50d
+# %% ../nbs/index.ipynb #effde245
 # the modules under private names: `tokenize` is also a function that `import *` brings in
 from . import learner as _m0, data as _m1, tokenize as _m2, batching as _m3, rnn as _m4, awd_lstm as _m5
-from . import mixed_precision as _m6, ulmfit as _m7
+from . import mixed_precision as _m6, ulmfit as _m7, pretrain as _m8, interpret as _m9, distributed as _m10
 from .learner import *
 from .data import *
 from .tokenize import *
@@ -17,9 +17,12 @@ from .rnn import *
 from .awd_lstm import *
 from .mixed_precision import *
 from .ulmfit import *
+from .pretrain import *
+from .interpret import *
+from .distributed import *
 import torch
 from torch import nn
 import torch.nn.functional as F
 
-# %% ../nbs/index.ipynb #7de73b9b
-__all__ = list(dict.fromkeys(['torch', 'nn', 'F'] + [n for m in (_m0, _m1, _m2, _m3, _m4, _m5, _m6, _m7) for n in m.__all__]))
+# %% ../nbs/index.ipynb #96f48a13
+__all__ = list(dict.fromkeys(['torch', 'nn', 'F'] + [n for m in (_m0, _m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9, _m10) for n in m.__all__]))

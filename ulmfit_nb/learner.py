@@ -22,7 +22,8 @@ __all__ = ['PROGRESS_MODES', 'CHECKPOINT_FORMAT', 'set_seed', 'default_device', 
            'combine_scheds', 'one_cycle_scheds', 'sched_stlr', 'ParamScheduler', 'atomic_write', 'atomic_save',
            'get_rng_state', 'set_rng_state', 'CheckpointCallback', 'CSVLogger', 'LRFinder', 'lr_suggestions',
            'LabelSmoothingCrossEntropy', 'GatherPreds', 'TrackerCallback', 'EarlyStopping', 'SaveBest',
-           'GradientAccumulation', 'Mixup']
+           'GradientAccumulation', 'Mixup', 'is_distributed', 'rank', 'world_size', 'is_rank0', 'barrier',
+           'rank0_first']
 
 # %% ../nbs/00_learner.ipynb #9753bfc2
 def set_seed(seed: int, deterministic: bool = False):
@@ -1021,3 +1022,31 @@ class Mixup(Callback):
         with _unreduced(self.plain_loss) as lf: l1, l2 = lf(pred, *yb), lf(pred, *(y[self.perm] for y in yb))
         lam = _per_example(self.lam, l1)
         return (lam * l1 + (1 - lam) * l2).mean()
+
+# %% ../nbs/00_learner.ipynb #fba8c066
+def is_distributed() -> bool:
+    "True inside an initialised `torch.distributed` process group of more than one process"
+    return torch.distributed.is_available() and torch.distributed.is_initialized() and torch.distributed.get_world_size() > 1
+
+def rank() -> int:
+    "This process's rank in the group (0 outside one)"
+    return torch.distributed.get_rank() if torch.distributed.is_available() and torch.distributed.is_initialized() else 0
+
+def world_size() -> int:
+    "Processes in the group (1 outside one)"
+    return torch.distributed.get_world_size() if torch.distributed.is_available() and torch.distributed.is_initialized() else 1
+
+def is_rank0() -> bool:
+    "True on the process that prints and writes files: rank 0, or the only process"
+    return rank() == 0
+
+def barrier():
+    "Wait until every process of the group gets here (nothing to wait for in one process)"
+    if is_distributed(): torch.distributed.barrier()
+
+@contextlib.contextmanager
+def rank0_first():
+    "Process 0 runs the block first (to fill a cache, say), the others after it is done; alone, just the block"
+    if not is_rank0(): barrier()
+    yield
+    if is_rank0(): barrier()

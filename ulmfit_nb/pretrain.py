@@ -4,14 +4,13 @@
 
 # %% ../nbs/08_pretrain.ipynb #31e0a861
 from __future__ import annotations
-import argparse, bz2, csv, html, inspect, io, json, math, re, subprocess, sys, tarfile, typing, zipfile
+import bz2, csv, html, io, json, math, re, subprocess, sys, tarfile, zipfile
 import xml.etree.ElementTree as ET
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 import numpy as np
 import torch
-from fastcore.docments import docments
 from .learner import (Callback, CancelFitException, CheckpointCallback, ParamScheduler, sched_cos,
                                set_seed, default_device)
 from .data import cache_dir, file_sha256, split_mask, sotu_speeches
@@ -25,7 +24,7 @@ __all__ = ['SOURCES', 'ARCHIVES', 'WIKI_DUMP', 'STAGE_FILES', 'PROMPTS', 'CARD_F
            'read_news', 'strip_wiki', 'read_wikipedia', 'read_brown', 'read_shakespeare', 'corpus_readers',
            'write_corpus', 'build_corpus', 'read_corpus', 'corpus_tokens', 'balanced_shards', 'ShardedLM', 'PickShard',
            'LogShard', 'StopAfterShard', 'pretrain_dls', 'stages_before', 'fit_stage', 'pretrain', 'read_run',
-           'run_stages', 'export_general', 'check_card', 'function_parser', 'run_cli']
+           'run_stages', 'export_general', 'check_card']
 
 # %% ../nbs/08_pretrain.ipynb #6be45257
 SOURCES = {
@@ -532,27 +531,3 @@ def check_card(folder) -> dict:
         if (folder/fn).stat().st_size != int(size.replace(',', '')) or file_sha256(folder/fn) != digest:
             raise ValueError(f'{folder/fn} is not the file its model card describes (size or sha256 differ)')
     return {fn: digest for fn, _, digest in rows}
-
-# %% ../nbs/08_pretrain.ipynb #ad662c8a
-def _cli_type(hint):
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    return args[0] if args else hint
-
-def function_parser(func, params, choices: dict | None = None) -> argparse.ArgumentParser:
-    "An argparse parser for the parameters `params` of `func`: `--flag-name`, type, default and help from its signature and docments"
-    hints, docs = typing.get_type_hints(func), docments(func)
-    sig = inspect.signature(func)
-    p = argparse.ArgumentParser(description=func.__doc__)
-    for name in params:
-        default = sig.parameters[name].default
-        p.add_argument('--' + name.replace('_', '-'), dest=name, type=_cli_type(hints.get(name, str)), default=default,
-                       help=(docs.get(name) or '') + ('' if default is None else f' (default: {default})'),
-                       choices=(choices or {}).get(name))
-    return p
-
-def run_cli(func, params, argv=None, choices: dict | None = None):
-    "Call `func` with the flags of `argv`; a bad input is one line on stderr and exit status 2 (as argparse's), not a traceback"
-    a = vars(function_parser(func, params, choices).parse_args(argv))
-    try: return func(**a)
-    except (FileNotFoundError, ValueError, RuntimeError) as e:
-        print(f'{Path(sys.argv[0]).name}: {e}', file=sys.stderr); sys.exit(2)
