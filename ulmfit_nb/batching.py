@@ -15,11 +15,12 @@ from .learner import DataLoaders, Callback
 __all__ = ['LMDataLoader', 'VarBpttLR', 'SortSampler', 'SortishSampler', 'pad_collate', 'TextDataLoaders', 'lm_dataloaders',
            'ClsDataset', 'cls_dataloaders', 'pad_share']
 
-# %% ../nbs/03_batching.ipynb #7eb210e4
+# %% ../nbs/03_batching.ipynb #88f17452
 def _epoch_seed(generator=None) -> int:
     "A seed for one epoch's shuffle, drawn from `generator` or PyTorch's global RNG (so `set_seed` and checkpoints govern it)"
     return int(torch.randint(0, 2**62, (1,), generator=generator).item())
 
+# %% ../nbs/03_batching.ipynb #1d6f2bb8
 class LMDataLoader:
     "Batches `(x, y)` of shape `(bs, seq_len)` from documents `ids[offsets[i]:offsets[i+1]]`, rows continuing across batches"
     def __init__(self, ids, offsets, docs=None, bs=64, bptt=70, shuffle=False, var_bptt=False, generator=None):
@@ -131,7 +132,7 @@ def pad_collate(samples, pad_id: int, pad_first=False, max_len=None):
     y = torch.as_tensor(np.array([s[1] for s in samples]))
     return x, y
 
-# %% ../nbs/03_batching.ipynb #fce63ce4
+# %% ../nbs/03_batching.ipynb #0aaf6468
 class TextDataLoaders(DataLoaders):
     "Training and validation loaders of token ids, with the `vocab` (and `classes`) to show them as text"
     def __init__(self, train, valid=None, vocab=None, classes=None):
@@ -163,6 +164,7 @@ def lm_dataloaders(store, is_valid, bs=64, bptt=70, var_bptt=False, valid_bs=Non
     val = LMDataLoader(store.ids, store.offsets, m, valid_bs or bs, bptt) if m.any() else None
     return TextDataLoaders(trn, val, store.vocab)
 
+# %% ../nbs/03_batching.ipynb #08a63523
 class ClsDataset(Dataset):
     "Document `docs[i]` of `store` and its label id"
     def __init__(self, store, label_ids, docs):

@@ -255,7 +255,7 @@ def read_folder(path, splits=None, valid='test', folders=None, unlabelled=('unsu
     if unlab: corpus.stats['unlabelled'] = sum(l in unlab for l in labels)
     return corpus
 
-# %% ../nbs/01_data.ipynb #6c0d09fa
+# %% ../nbs/01_data.ipynb #9ff46bde
 def _bool_col(s: pd.Series, col: str) -> np.ndarray:
     "A boolean column given as bools, 0/1 or 'true'/'false' strings; anything else is an error."
     if s.dtype == bool: return s.to_numpy()
@@ -277,6 +277,7 @@ def _fmt_cols(cols, n: int = 10, width: int = 40) -> str:
     shown = [repr(c) if len(str(c)) <= width else repr(str(c)[:width]) + '...' for c in cols[:n]]
     return '[' + ', '.join(shown + ([f'... {len(cols) - n} more'] if len(cols) > n else [])) + ']'
 
+# %% ../nbs/01_data.ipynb #07d5aa0e
 def read_csv(path_or_df, text_col='text', label_col='label', valid_col='is_valid', name=None, **kwargs) -> Corpus:
     "Corpus from a CSV file or DataFrame: texts in `text_col`, labels in `label_col` (None: unlabelled), split from `valid_col` if present."
     csv_bad = False

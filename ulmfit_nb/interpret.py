@@ -394,7 +394,7 @@ def paired_t_test(a, b, level: float = 0.95) -> dict:
     t = float(mean / (sd / math.sqrt(len(d))))
     return dict(n=len(d), mean_diff=mean, lo=lo, hi=hi, t=t, p=1 - _t_central(t, len(d) - 1))
 
-# %% ../nbs/09_interpret.ipynb #67c041bb
+# %% ../nbs/09_interpret.ipynb #1400183d
 @dataclass
 class RunResult:
     "One trained model's result on its validation texts: configuration, seed, accuracy and, if known, which texts it got right"
@@ -431,6 +431,7 @@ def load_run(run_dir, config: str | None = None, corpus: Corpus | None = None) -
 
 _NOT_CONFIG = ('seed', 'threads', 'device', 'torch')   # what may differ between runs of one configuration
 
+# %% ../nbs/09_interpret.ipynb #6e0a4921
 def group_runs(dirs) -> dict[str, list[Path]]:
     "Run folders grouped by configuration (settings other than seed and machine), each group named by the settings that differ"
     dirs = [Path(d) for d in dirs]

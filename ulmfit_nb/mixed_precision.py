@@ -91,7 +91,7 @@ def _opt_over(learn: Learner, groups):
         learn.opt.load_state_dict(old.state_dict())   # state is cast to the new tensors' dtype
     else: learn.set_hyper('lr', lrs)
 
-# %% ../nbs/06_mixed_precision.ipynb #f0a5a33e
+# %% ../nbs/06_mixed_precision.ipynb #ed6e2c78
 class MixedPrecision(Callback):
     "The lesson's mixed precision: fp16 model, fp32 master weights that the optimizer steps, dynamic loss scaling"
     order = 10   # after RNNRegularizer (-20) and TerminateOnNaN (-5), before GradientClip (20)
@@ -138,34 +138,40 @@ class MixedPrecision(Callback):
     def after_loss(self):
         if self.training: self.learn.loss_grad = self.loss_grad * self.scale
 
-    def after_backward(self):
-        if all(p.grad is None for g in self.model_groups for p in g): return   # nothing to step
-        to_master_grads(self.model_groups, self.master_groups)
-        masters = [m for m in self.masters if m.grad is not None]
-        if self.dynamic and grad_overflow(masters):
-            if self.scale <= 1:
-                warnings.warn('gradients are not finite even at loss scale 1: the cause is not the scale')
-            self._skip, self._clean, self.scale = True, 0, max(self.scale / 2, 1.)
-            return
-        for m in masters: m.grad.div_(self.scale)
-        max_norm = self.clip if self.clip is not None else min(
-            (cb.max_norm for cb in self.learn.cbs if isinstance(cb, GradientClip)), default=None)
-        if max_norm is not None: nn.utils.clip_grad_norm_(masters, max_norm)
-        self._moved = True
+# %% ../nbs/06_mixed_precision.ipynb #f41f4521
+@patch
+def after_backward(self: MixedPrecision):
+    if all(p.grad is None for g in self.model_groups for p in g): return   # nothing to step
+    to_master_grads(self.model_groups, self.master_groups)
+    masters = [m for m in self.masters if m.grad is not None]
+    if self.dynamic and grad_overflow(masters):
+        if self.scale <= 1:
+            warnings.warn('gradients are not finite even at loss scale 1: the cause is not the scale')
+        self._skip, self._clean, self.scale = True, 0, max(self.scale / 2, 1.)
+        return
+    for m in masters: m.grad.div_(self.scale)
+    max_norm = self.clip if self.clip is not None else min(
+        (cb.max_norm for cb in self.learn.cbs if isinstance(cb, GradientClip)), default=None)
+    if max_norm is not None: nn.utils.clip_grad_norm_(masters, max_norm)
+    self._moved = True
 
-    def before_step(self):
-        if self._skip: raise CancelStepException()
-    def after_cancel_step(self): self._moved = False
-    def after_step(self):
-        if not self._moved: return
-        to_model_params(self.model_groups, self.master_groups)
-        self._clean += 1
-        if self.dynamic and self._clean >= self.scale_wait:
-            self.scale, self._clean = min(self.scale * 2, self.max_scale), 0
-    def after_batch(self):
-        if self.training: self.scales.append(self.scale); self.skipped.append(self._skip)
+@patch
+def before_step(self: MixedPrecision):
+    if self._skip: raise CancelStepException()
+@patch
+def after_cancel_step(self: MixedPrecision): self._moved = False
+@patch
+def after_step(self: MixedPrecision):
+    if not self._moved: return
+    to_model_params(self.model_groups, self.master_groups)
+    self._clean += 1
+    if self.dynamic and self._clean >= self.scale_wait:
+        self.scale, self._clean = min(self.scale * 2, self.max_scale), 0
+@patch
+def after_batch(self: MixedPrecision):
+    if self.training: self.scales.append(self.scale); self.skipped.append(self._skip)
 
-# %% ../nbs/06_mixed_precision.ipynb #71663b6c
+# %% ../nbs/06_mixed_precision.ipynb #717d16ef
 class _AutocastHooks:
     "Forward hooks that run a module under `torch.autocast(device_type, dtype)`, or with `enabled=False` outside it, in fp32"
     def __init__(self, device_type: str, dtype=None, enabled=True):
@@ -190,6 +196,7 @@ def lstm_autocast_supported(device_type: str, dtype: torch.dtype) -> bool:
         return True
     except RuntimeError: return False
 
+# %% ../nbs/06_mixed_precision.ipynb #465f04dd
 class AutoMixedPrecision(Callback):
     "Today's mixed precision: the model's forward under `torch.autocast(dtype)`; fp16 adds a `torch.amp.GradScaler`, bf16 needs none"
     order = 10   # after RNNRegularizer (-20), before GradientClip (20)
