@@ -27,7 +27,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 from ulmfit_nb.data import Corpus, bbc_news, fine_food_reviews, cache_dir
 from ulmfit_nb.interpret import RunResult, train_seeds, compare_runs, texts_digest
 

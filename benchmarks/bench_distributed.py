@@ -10,7 +10,6 @@ import json, os, sys, time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 ROWS_PER_STEP, BPTT = 64, 70
 
 def worker(bs: int, n_warm: int, n_timed: int, threads: int):

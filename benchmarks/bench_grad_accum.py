@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent)); sys.path.insert(0, str(HERE))
+
 from bench_techniques import _learner, _dev_scores, data_fingerprint
 from ulmfit_nb.learner import GradientAccumulation
 from ulmfit_nb.ulmfit import ULMFIT_MOMS

@@ -23,7 +23,6 @@ import torch
 import torch.nn.functional as F
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 from ulmfit_nb.data import bbc_news, split_mask
 from ulmfit_nb.tokenize import tokenize_corpus, TokenStore
 from ulmfit_nb.batching import cls_dataloaders

@@ -21,7 +21,6 @@ from fastcore.docments import docments
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT/'tools'))
 from execute_nbs import cfg, directives, notebooks
 
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
