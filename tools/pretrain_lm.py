@@ -5,16 +5,18 @@ A seeded 2% of each source's documents is held out for perplexity; the training 
 `<out>/log.jsonl` and the model in `<out>/lm` after each: an interrupted run resumes where it stopped
 when the same command is run again. `--anneal N` finishes a run stopped early (the lr brought down to ~0
 over N more shards), `--extend N --lr LR` trains N more shards with a new one-cycle schedule (the shipped
-model got `--extend 11 --lr 4e-3`). The code and its explanation: `ulmfit_nb.pretrain.pretrain`, notebook
-08_pretrain.
+model got `--extend 11 --lr 4e-3`). `--backward` pretrains on the reversed text (the language model of a
+backward classifier; recorded in the model's config.json), `--adaptive 2000,6000` uses an adaptive softmax
+with those cutoffs (see benchmarks/README.md for where it pays). The code and its explanation:
+`ulmfit_nb.pretrain.pretrain`, notebook 08_pretrain.
 
-    python tools/pretrain_lm.py [--passes 1.25] [--shards 8] [--max-vocab 12000] [--out DIR]
+    python tools/pretrain_lm.py [--passes 1.25] [--shards 8] [--max-vocab 12000] [--out DIR] [--backward] [--adaptive CUTOFFS]
 """
 from ulmfit_nb.ulmfit import SIZES
 from ulmfit_nb.pretrain import pretrain
 from ulmfit_nb.cli import run_cli
 
-PARAMS = ['corpus', 'out', 'passes', 'shards', 'max_vocab', 'min_freq', 'config', 'drop_mult', 'lr', 'wd', 'bs', 'bptt',
-          'seed', 'valid_pct', 'anneal', 'extend', 'threads']
+PARAMS = ['corpus', 'out', 'passes', 'shards', 'max_vocab', 'min_freq', 'config', 'adaptive', 'backward', 'drop_mult', 'lr', 'wd',
+          'bs', 'bptt', 'seed', 'valid_pct', 'anneal', 'extend', 'threads']
 
 if __name__ == '__main__': run_cli(pretrain, PARAMS, choices=dict(config=list(SIZES)))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_awd_lstm.ipynb #3732cb8a
 from __future__ import annotations
-import json, warnings
+import contextlib, json, warnings
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import torch
@@ -18,9 +18,10 @@ from .learner import Callback, Learner, GradientClip, Perplexity, accuracy, atom
 
 # %% auto #0
 __all__ = ['tiny_lm_config', 'LM_FORMAT', 'dropout_mask', 'RNNDropout', 'WeightDropout', 'EmbeddingDropout', 'AWDConfig',
-           'AWD_LSTM', 'LinearDecoder', 'SequentialRNN', 'get_language_model', 'awd_lstm_lm_split', 'ModelResetter',
-           'RNNRegularizer', 'lm_loss', 'lm_learner', 'generate', 'save_tensors', 'load_tensors', 'save_lm',
-           'save_encoder', 'load_lm', 'load_encoder', 'convert_lm_folder']
+           'parse_cutoffs', 'AWD_LSTM', 'LinearDecoder', 'SequentialRNN', 'AdaptivePrediction', 'AdaptiveDecoder',
+           'softmax_cost', 'get_language_model', 'awd_lstm_lm_split', 'ModelResetter', 'RNNRegularizer', 'lm_loss',
+           'lm_learner', 'generate', 'save_tensors', 'load_tensors', 'save_lm', 'save_encoder', 'load_lm',
+           'load_encoder', 'convert_lm_folder']
 
 # %% ../nbs/05_awd_lstm.ipynb #8f1dad0a
 def dropout_mask(x: torch.Tensor, size, p: float) -> torch.Tensor:
@@ -93,6 +94,13 @@ class AWDConfig:
     weight_p: float = 0.2
     tie_weights: bool = True
     out_bias: bool = True
+    adaptive: tuple[int, ...] | None = None   # cutoffs of an adaptive softmax (see below); None: the full softmax
+
+    def __post_init__(self):
+        if self.adaptive is not None:   # a list read back from JSON becomes the tuple it was
+            if isinstance(self.adaptive, (str, bytes)) or not all(isinstance(c, int) for c in self.adaptive):
+                raise ValueError(f'AWDConfig.adaptive must be a list of cutoffs (ints), not {self.adaptive!r}')
+            self.adaptive = tuple(self.adaptive)
 
     def scaled(self, drop_mult: float = 1.) -> AWDConfig:
         "A copy with the five dropouts multiplied by `drop_mult`"
@@ -105,6 +113,13 @@ class AWDConfig:
         unknown = set(d) - names
         if unknown: raise ValueError(f'unknown AWDConfig fields: {sorted(unknown)}')
         return cls(**d)
+
+def parse_cutoffs(adaptive) -> tuple[int, ...] | None:
+    "The cutoffs of an adaptive softmax from a command line's '2000,6000' (or a list of ints); None and 'none' mean the full softmax"
+    if adaptive is None or (isinstance(adaptive, str) and adaptive.strip().lower() == 'none'): return None
+    if not isinstance(adaptive, str): return tuple(adaptive)
+    try: return tuple(int(c) for c in adaptive.split(','))
+    except ValueError: raise ValueError(f"adaptive softmax cutoffs are integers separated by commas, such as '2000,6000', not {adaptive!r}") from None
 
 tiny_lm_config = AWDConfig(emb_sz=300, n_hid=300, n_layers=2)   # the lesson's small model
 
@@ -175,12 +190,97 @@ class SequentialRNN(nn.Sequential):
         for c in self.children():
             if hasattr(c, 'reset'): c.reset()
 
+# %% ../nbs/05_awd_lstm.ipynb #6479f909
+class AdaptivePrediction:
+    "What an `AdaptiveDecoder` returns in training: the decoded hidden states, scored only against the targets (`nll`)"
+    def __init__(self, hidden: torch.Tensor, decoder: AdaptiveDecoder):
+        self.hidden, self.decoder = hidden, decoder
+        dev = hidden.device.type   # the loss runs after the forward: keep the forward's autocast for the matrix products
+        self.autocast = torch.get_autocast_dtype(dev) if torch.is_autocast_enabled(dev) else None
+
+    def _ctx(self):
+        return torch.autocast(self.hidden.device.type, self.autocast) if self.autocast else contextlib.nullcontext()
+
+    def nll(self, targ: torch.Tensor) -> torch.Tensor:
+        "Negative log-likelihood of each next word in `targ` (the shape of `targ`, fp32)"
+        with self._ctx(): return self.decoder.nll(self.hidden, targ)
+
+    def log_probs(self) -> torch.Tensor:
+        "Log-probabilities of every word, `(..., vocab_sz)`: what the decoder returns in evaluation"
+        with self._ctx(): return self.decoder.log_probs(self.hidden)
+
+# %% ../nbs/05_awd_lstm.ipynb #8fd8b7f3
+class AdaptiveDecoder(LinearDecoder):
+    "A `LinearDecoder` with an adaptive softmax: a head over the `cutoffs[0]` most frequent words and one entry per tail cluster"
+    def __init__(self, n_out: int, n_hid: int, cutoffs=(), output_p: float = 0.1, tie_encoder: nn.Embedding | None = None, bias=True):
+        super().__init__(n_out, n_hid, output_p, tie_encoder, bias)
+        cutoffs = tuple(cutoffs)
+        if any(not 0 < c < n_out for c in cutoffs) or list(cutoffs) != sorted(set(cutoffs)):
+            raise ValueError(f'adaptive softmax cutoffs {cutoffs} must increase strictly, between 0 and the vocab size {n_out:,}')
+        self.bounds = (0, *cutoffs, n_out)   # cluster i holds the words bounds[i] <= id < bounds[i+1]; cluster 0 is the head
+        self.register_buffer('cutoffs', torch.tensor(cutoffs, dtype=torch.long), persistent=False)
+        self.cluster = nn.Linear(n_hid, len(cutoffs), bias=bias) if cutoffs else None   # the head's one logit per tail cluster
+        if cutoffs:
+            with torch.no_grad():
+                self.cluster.weight.uniform_(-self.initrange, self.initrange)
+                if bias: self.cluster.bias.zero_()
+
+    def _scores(self, h, i):
+        "Logits of the words of cluster `i`: rows `bounds[i]:bounds[i+1]` of the (tied) word matrix"
+        lo, hi, b = self.bounds[i], self.bounds[i + 1], self.decoder.bias
+        return F.linear(h, self.decoder.weight[lo:hi], None if b is None else b[lo:hi])
+
+    def _head(self, h):
+        "Log-probabilities over the head: its words, then one entry per tail cluster"
+        head = self._scores(h, 0) if self.cluster is None else torch.cat([self._scores(h, 0), self.cluster(h)], -1)
+        return head.float().log_softmax(-1)
+
+    def log_probs(self, h: torch.Tensor) -> torch.Tensor:
+        "Log-probabilities of every word for hidden states `h` `(..., n_hid)`: log P(cluster) + log P(word | cluster) in a tail"
+        head, c0 = self._head(h), self.bounds[1]
+        tails = [head[..., c0 + i - 1, None] + self._scores(h, i).float().log_softmax(-1) for i in range(1, len(self.bounds) - 1)]
+        return torch.cat([head[..., :c0], *tails], -1)
+
+    def nll(self, h: torch.Tensor, targ: torch.Tensor) -> torch.Tensor:
+        "Negative log-likelihood of each target in `targ`; a tail cluster is computed only for the tokens whose target is in it"
+        h, t = h.reshape(-1, h.size(-1)), targ.reshape(-1)
+        cluster = torch.bucketize(t, self.cutoffs, right=True)        # 0: a head word; i: a word of tail cluster i
+        c0 = self.bounds[1]
+        lp = self._head(h).gather(1, torch.where(cluster == 0, t, c0 + cluster - 1)[:, None]).squeeze(1)
+        for i in range(1, len(self.bounds) - 1):
+            rows = (cluster == i).nonzero().squeeze(1)
+            if len(rows) == 0: continue
+            tail = self._scores(h[rows], i).float().log_softmax(-1)
+            lp = lp.index_add(0, rows, tail.gather(1, (t[rows] - self.bounds[i])[:, None]).squeeze(1))
+        return -lp.reshape(targ.shape)
+
+    def forward(self, input):
+        raw_outputs, outputs = input
+        out = self.output_dp(outputs[-1])
+        pred = AdaptivePrediction(out, self) if self.training else self.log_probs(out)
+        return pred, raw_outputs, outputs[:-1] + [out]
+
+    def extra_repr(self): return f'cutoffs={self.bounds[1:-1]}'
+
+# %% ../nbs/05_awd_lstm.ipynb #8451a163
+def softmax_cost(counts, cutoffs=None, emb_sz: int = 300) -> float:
+    "Multiply-adds per token of a training forward of the decoder: full softmax (`cutoffs=None`), or adaptive given the vocab's `counts`"
+    n = len(counts)
+    if cutoffs is None: return float(n * emb_sz)
+    c = torch.as_tensor(counts, dtype=torch.float64)
+    bounds = (0, *cutoffs, n)
+    share = [float(c[lo:hi].sum() / c.sum()) for lo, hi in zip(bounds[:-1], bounds[1:])]   # of the next words, per cluster
+    return float(emb_sz * (bounds[1] + len(cutoffs) + sum(s * (hi - lo) for s, lo, hi in zip(share[1:], bounds[1:-1], bounds[2:]))))
+
+# %% ../nbs/05_awd_lstm.ipynb #e8b59511
 def get_language_model(vocab_sz: int, config: AWDConfig | None = None, drop_mult: float = 1.,
                        pad_id: int | None = None) -> SequentialRNN:
-    "An AWD-LSTM language model: `SequentialRNN(AWD_LSTM, LinearDecoder)`, dropouts scaled by `drop_mult`"
+    "An AWD-LSTM language model: `SequentialRNN(AWD_LSTM, decoder)`, dropouts scaled by `drop_mult`; adaptive softmax if `config.adaptive`"
     cfg = (config or AWDConfig()).scaled(drop_mult)
     enc = AWD_LSTM(vocab_sz, cfg.emb_sz, cfg.n_hid, cfg.n_layers, pad_id, cfg.hidden_p, cfg.input_p, cfg.embed_p, cfg.weight_p)
-    dec = LinearDecoder(vocab_sz, cfg.emb_sz, cfg.output_p, enc.encoder if cfg.tie_weights else None, cfg.out_bias)
+    tie = enc.encoder if cfg.tie_weights else None
+    dec = (LinearDecoder(vocab_sz, cfg.emb_sz, cfg.output_p, tie, cfg.out_bias) if cfg.adaptive is None else
+           AdaptiveDecoder(vocab_sz, cfg.emb_sz, cfg.adaptive, cfg.output_p, tie, cfg.out_bias))
     model = SequentialRNN(enc, dec)
     model.config, model.drop_mult = config or AWDConfig(), drop_mult
     return model
@@ -216,7 +316,8 @@ class RNNRegularizer(Callback):
         self.learn.loss_grad = self.loss_grad + reg
 
 def lm_loss(pred, targ):
-    "Cross-entropy of `(bs, seq_len, vocab)` logits against `(bs, seq_len)` next words"
+    "Mean cross-entropy of the next words `targ` `(bs, seq_len)`: from `(bs, seq_len, vocab)` logits or an `AdaptivePrediction`"
+    if isinstance(pred, AdaptivePrediction): return pred.nll(targ).mean()
     return F.cross_entropy(pred.reshape(-1, pred.size(-1)).float(), targ.reshape(-1))
 
 def lm_learner(dls, config: AWDConfig | None = None, drop_mult: float = 1., alpha: float = 2., beta: float = 1.,
@@ -300,16 +401,21 @@ def _sizes(model: SequentialRNN) -> dict:
 def _fmt_sizes(d: dict) -> str: return ', '.join(f'{k} {d[k]}' for k in ('vocab_sz', 'emb_sz', 'n_hid', 'n_layers'))
 
 def save_lm(model: SequentialRNN, vocab, path, encoder_only: bool = False, dtype: torch.dtype | None = None,
-            extra: dict | None = None) -> Path:
-    "Save the language model (or its encoder) to the folder `path`: model.safetensors, vocab.json, config.json"
+            extra: dict | None = None,
+            tokenizer=None) -> Path: # the data's tokenizer (default: `model.tokenizer` if set, else the word `Tokenizer()`)
+    "Save the language model (or its encoder) to the folder `path`: model.safetensors, vocab.json, config.json (and tokenizer.model for subwords)"
     from ulmfit_nb.tokenize import Tokenizer
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     if len(vocab) != model[0].vocab_sz: raise ValueError(f'the vocab has {len(vocab)} tokens, the model {model[0].vocab_sz}')
+    tokenizer = tokenizer or getattr(model, 'tokenizer', None) or Tokenizer()
+    if getattr(tokenizer, 'vocab', None) is not None and tokenizer.vocab != vocab:
+        raise ValueError(f'the vocab is not the pieces of the tokenizer given ({tokenizer.base.name}): save the model with its own tokenizer')
+    if hasattr(tokenizer, 'model_bytes'): tokenizer.save(path/'tokenizer.model')   # before config.json, which names it
     kind = 'encoder' if encoder_only else 'lm'
     save_tensors(path/'model.safetensors', (model[0] if encoder_only else model).state_dict(), dict(format=LM_FORMAT, kind=kind), dtype)
     vocab.save(path/'vocab.json')
     meta = dict(format=LM_FORMAT, kind=kind, config=asdict(model.config), drop_mult=model.drop_mult, **_sizes(model),
-                pad_id=model[0].pad_id, tokenizer=Tokenizer().name, **(extra or {}))
+                pad_id=model[0].pad_id, tokenizer=tokenizer.name, **(extra or {}))
     with atomic_write(path/'config.json') as tmp: tmp.write_text(json.dumps(meta, indent=1))
     return path
 
@@ -319,8 +425,8 @@ def save_encoder(model: SequentialRNN, vocab, path) -> Path:
 
 # %% ../nbs/05_awd_lstm.ipynb #9c0bcd4c
 def _read(path, device='cpu'):
-    "Config, vocab and state dict of a folder written by `save_lm`"
-    from ulmfit_nb.tokenize import Vocab
+    "Config (with `tokenizer_model`: its SentencePiece tokenizer, or None), vocab and state dict of a folder written by `save_lm`"
+    from ulmfit_nb.tokenize import Vocab, SentencePieceTokenizer, tokenizer_family
     path = Path(path)
     if (path/'weights.pt').is_file() and not (path/'model.safetensors').is_file():
         raise ValueError(f'{path} holds weights.pt, the format of ulmfit_nb before 0.2: convert it once with '
@@ -330,8 +436,15 @@ def _read(path, device='cpu'):
     if meta.get('format') != LM_FORMAT: raise ValueError(f'{path}/config.json is not a saved ulmfit_nb language model')
     vocab = Vocab.load(path/'vocab.json')
     if len(vocab) != meta['vocab_sz']: raise ValueError(f'{path}: vocab.json has {len(vocab)} tokens, the model {meta["vocab_sz"]}')
+    sp, family = None, tokenizer_family(meta.get('tokenizer'))
+    if family not in (None, 'words'):   # subwords: the ids are those of the SentencePiece model saved beside
+        if not (path/'tokenizer.model').is_file():
+            raise FileNotFoundError(f'{path}/tokenizer.model is missing: this language model reads pieces of {family}, and needs that file')
+        sp = SentencePieceTokenizer.from_file(path/'tokenizer.model')
+        if tokenizer_family(sp.name) != family or sp.vocab != vocab:
+            raise ValueError(f'{path}/tokenizer.model is {sp.base.name}, but the model was trained with {family}: copy the folder again')
     sd, _ = load_tensors(path/'model.safetensors', device=device)
-    return dict(meta, kind=meta.get('kind', 'lm')), vocab, sd
+    return dict(meta, kind=meta.get('kind', 'lm'), tokenizer_model=sp), vocab, sd
 
 def _check_fits(meta, model, path):
     saved, here = {k: meta[k] for k in ('vocab_sz', 'emb_sz', 'n_hid', 'n_layers')}, _sizes(model)
@@ -339,12 +452,13 @@ def _check_fits(meta, model, path):
         raise ValueError(f'{path} holds a model of {_fmt_sizes(saved)}; this model has {_fmt_sizes(here)}')
 
 def load_lm(path, drop_mult: float | None = None, device='cpu') -> tuple[SequentialRNN, object]:
-    "A language model and its vocab from a folder written by `save_lm`"
+    "A language model and its vocab from a folder written by `save_lm`; `model.tokenizer(_name)`: what it was trained with"
     meta, vocab, sd = _read(path)
     if meta['kind'] != 'lm': raise ValueError(f'{path} holds only an encoder: build a model and use load_encoder')
     model = get_language_model(meta['vocab_sz'], AWDConfig.from_dict(meta['config']),
                                meta.get('drop_mult', 1.) if drop_mult is None else drop_mult, pad_id=meta['pad_id'])
     model.load_state_dict(sd)
+    model.tokenizer, model.tokenizer_name = meta['tokenizer_model'], meta.get('tokenizer')   # the SentencePiece tokenizer, or None for words
     return model.to(device), vocab
 
 def load_encoder(model: SequentialRNN, path, vocab=None) -> SequentialRNN:

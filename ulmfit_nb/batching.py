@@ -134,12 +134,16 @@ def pad_collate(samples, pad_id: int, pad_first=False, max_len=None):
 
 # %% ../nbs/03_batching.ipynb #0aaf6468
 class TextDataLoaders(DataLoaders):
-    "Training and validation loaders of token ids, with the `vocab` (and `classes`) to show them as text"
-    def __init__(self, train, valid=None, vocab=None, classes=None):
+    "Training and validation loaders of token ids, with the `vocab` (and `classes`, the tokenizer) to show them as text"
+    def __init__(self, train, valid=None, vocab=None, classes=None,
+                 tokenizer=None, # the tokenizer that made the ids, for `show_batch` (None: words)
+                 tokenizer_name: str | None = None): # its name, which a model's must match (None: unknown)
         super().__init__(train, valid); self.vocab, self.classes = vocab, classes
+        self.tokenizer, self.tokenizer_name = tokenizer, tokenizer_name or getattr(tokenizer, 'name', None)
     def show_batch(self, n=4, max_tokens=60, valid=False):
         "Decode the first `n` rows of a batch to text (with labels for a classifier), as a list of dicts"
         from ulmfit_nb.tokenize import decode
+        decode = decode if self.tokenizer is None else self.tokenizer.decode
         x, y = next(iter(self.valid if valid else self.train))
         rows = []
         for i in range(min(n, len(x))):
@@ -162,7 +166,8 @@ def lm_dataloaders(store, is_valid, bs=64, bptt=70, var_bptt=False, valid_bs=Non
     m = _mask(is_valid, len(store.offsets) - 1)
     trn = LMDataLoader(store.ids, store.offsets, ~m, bs, bptt, shuffle=True, var_bptt=var_bptt, generator=generator)
     val = LMDataLoader(store.ids, store.offsets, m, valid_bs or bs, bptt) if m.any() else None
-    return TextDataLoaders(trn, val, store.vocab)
+    return TextDataLoaders(trn, val, store.vocab, tokenizer=getattr(store, 'tokenizer', None),
+                           tokenizer_name=getattr(store, 'tokenizer_name', None))
 
 # %% ../nbs/03_batching.ipynb #08a63523
 class ClsDataset(Dataset):
@@ -193,7 +198,8 @@ def cls_dataloaders(store, is_valid, labels=None, classes=None, bs=64, max_len=N
                      num_workers=num_workers)
     val = DataLoader(val_ds, bs * 2, sampler=SortSampler(val_ds.lengths), collate_fn=collate,
                      num_workers=num_workers) if m.any() else None
-    return TextDataLoaders(trn, val, store.vocab, classes)
+    return TextDataLoaders(trn, val, store.vocab, classes, tokenizer=getattr(store, 'tokenizer', None),
+                           tokenizer_name=getattr(store, 'tokenizer_name', None))
 
 # %% ../nbs/03_batching.ipynb #b1761e77
 def pad_share(dl, pad_id: int) -> float:

@@ -9,7 +9,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from fastcore.docments import docments
 from .data import Corpus, DataWarning, bbc_news, sotu_speeches, read_csv, read_folder
-from .tokenize import tokenize_corpus
+from .tokenize import tokenize_corpus, tokenizer_family
 from .ulmfit import RunConfig, run_ulmfit, load_classifier
 from .interpret import evaluate_file, explain, load_run, group_runs, compare_runs
 from .learner import rank0_first, is_rank0
@@ -90,6 +90,7 @@ def config_from_args(args: argparse.Namespace, cls=RunConfig):
 # %% ../nbs/11_cli.ipynb #b0eb63cd
 def _summary_rows(s: dict, out: Path) -> list[tuple[str, str]]:
     rows = [('texts', s['settings']['corpus'])]
+    if tokenizer_family(s.get('tokenizer_name')) not in (None, 'words'): rows.append(('tokenizer', tokenizer_family(s['tokenizer_name'])))
     for k in ('lm_perplexity_before', 'lm_perplexity_after', 'lm_perplexity_before_bwd', 'lm_perplexity_after_bwd', 'general_lm_perplexity'):
         if k in s: rows.append((k.replace('_', ' '), f'{s[k]:.1f}'))
     for k in ('accuracy_fwd', 'accuracy_bwd', 'accuracy'):
@@ -121,7 +122,7 @@ def train_command(a: argparse.Namespace):
     general = read_general(a.general, a.text_col)
     if group: return launch(['-m', 'ulmfit_nb.cli', *_without_nproc(a.argv)], a.nproc, capture=False,
                             threads=max(1, (os.cpu_count() or 1) // a.nproc)).returncode
-    if general is not None:
+    if general is not None and cfg.tokenizer == 'regex':   # (subwords: the store needs the SentencePiece model the run trains)
         with rank0_first(): tokenize_corpus(general, max_vocab=cfg.max_vocab, progress=False)   # one process builds its token cache
     data = dict(data=str(a.data or 'bbc_news'), text_col=a.text_col, label_col=a.label_col, valid_col=a.valid_col,
                 valid_pct=corpus.stats.get('valid_pct'))   # how the texts were read: recorded, and compared when resuming

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import bz2, csv, html, io, json, math, re, subprocess, sys, tarfile, zipfile
 import xml.etree.ElementTree as ET
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 import numpy as np
@@ -16,15 +16,15 @@ from .learner import (Callback, CancelFitException, CheckpointCallback, ParamSch
 from .data import cache_dir, file_sha256, split_mask, sotu_speeches
 from .tokenize import tokenize_corpus
 from .batching import LMDataLoader, TextDataLoaders
-from .awd_lstm import AWDConfig, lm_learner, generate, save_lm
-from .ulmfit import SIZES, save_pretrained, load_pretrained, shipped_model_dir
+from .awd_lstm import AWDConfig, parse_cutoffs, lm_learner, generate, save_lm
+from .ulmfit import SIZES, save_pretrained, load_pretrained, shipped_model_dir, flip_store
 
 # %% auto #0
 __all__ = ['SOURCES', 'ARCHIVES', 'WIKI_DUMP', 'STAGE_FILES', 'PROMPTS', 'CARD_FILES', 'HARDWARE', 'fetch', 'read_sotu',
            'read_news', 'strip_wiki', 'read_wikipedia', 'read_brown', 'read_shakespeare', 'corpus_readers',
            'write_corpus', 'build_corpus', 'read_corpus', 'corpus_tokens', 'balanced_shards', 'ShardedLM', 'PickShard',
-           'LogShard', 'StopAfterShard', 'pretrain_dls', 'stages_before', 'fit_stage', 'pretrain', 'read_run',
-           'run_stages', 'export_general', 'check_card']
+           'LogShard', 'StopAfterShard', 'pretrain_dls', 'stages_before', 'fit_stage', 'pretrain_config', 'pretrain',
+           'read_run', 'run_stages', 'export_general', 'check_card']
 
 # %% ../nbs/08_pretrain.ipynb #6be45257
 SOURCES = {
@@ -266,8 +266,10 @@ class PickShard(Callback):
 class LogShard(Callback):
     "After each shard: held-out loss and perplexity, tokens seen, wall time -> `out/log.jsonl`; the model -> `out/lm`"
     order = 90
-    def __init__(self, out: Path, bs: int, bptt: int, offset: int = 0, batches_before: int = 0, verbose: bool = True):
+    def __init__(self, out: Path, bs: int, bptt: int, offset: int = 0, batches_before: int = 0, verbose: bool = True,
+                 extra: dict | None = None):   # `extra`: what the model's config.json records besides the model (the direction)
         self.out, self.bs, self.bptt, self.offset, self.batches_before, self.verbose = Path(out), bs, bptt, offset, batches_before, verbose
+        self.extra = extra
     def after_epoch(self):
         rec = dict(self.recorder.log)   # epoch, train_loss, valid_loss, metrics, time of the epoch just finished
         log = self.out/'log.jsonl'
@@ -276,7 +278,7 @@ class LogShard(Callback):
                    wall_s=round((prev[-1]['wall_s'] if prev else 0.) + float(rec['time']), 1),
                    valid_ppl=math.exp(rec['valid_loss']), lr=self.opt.param_groups[-1]['lr'])
         with open(log, 'a') as f: f.write(json.dumps(rec) + '\n')
-        save_lm(self.model, self.dls.vocab, self.out/'lm')
+        save_lm(self.model, self.dls.vocab, self.out/'lm', extra=self.extra)
         if self.verbose: print(json.dumps(rec), flush=True)
 
 class StopAfterShard(Callback):
@@ -325,6 +327,23 @@ def fit_stage(learn, stage: str, n_epoch: int, lr: float, st: dict | None = None
         print(f'extending for {n_epoch} shards, one-cycle to lr {lr:.1e}', flush=True)
     return learn.fit_one_cycle(n_epoch, lr, moms=(0.8, 0.7, 0.8), pct_start=0.1, cbs=[CheckpointCallback(STAGE_FILES[stage])])
 
+# %% ../nbs/08_pretrain.ipynb #8b2727be
+def pretrain_config(config='tiny', # a size of `SIZES` ('tiny', 'paper') or an AWDConfig
+                    adaptive=None, # cutoffs of an adaptive softmax: '2000,6000' or a list of ints ('none': the full softmax); None keeps the config's
+                   ) -> AWDConfig:
+    "The model configuration of a pretraining run"
+    if isinstance(config, str) and config not in SIZES: raise ValueError(f'config must be one of {list(SIZES)} or an AWDConfig, got {config!r}')
+    cfg = SIZES[config] if isinstance(config, str) else config
+    return cfg if adaptive is None else replace(cfg, adaptive=parse_cutoffs(adaptive))
+
+def _check_direction(out: Path, settings: dict):
+    "Refuse to resume or extend, in `out`, a run of the other direction or softmax (its run.json says which)"
+    if not (out/'run.json').exists(): return
+    old = json.loads((out/'run.json').read_text())
+    for k, default in (('backward', False), ('adaptive', None)):
+        was, now = old.get(k, default), settings[k] if settings[k] is None or k == 'backward' else list(settings[k])
+        if was != now: raise ValueError(f'{out} holds a run with {k}={was}, not {now}: give this run another --out')
+
 # %% ../nbs/08_pretrain.ipynb #3ce1c2a1
 PROMPTS = ('It is the duty of', 'The government said on Tuesday that', 'The history of the')
 
@@ -335,6 +354,8 @@ def pretrain(corpus=None, # folder written by `build_corpus` (default: the cache
              max_vocab: int = 12000, # largest vocab
              min_freq: int = 3, # a token seen fewer times is xxunk
              config: str = 'tiny', # model size: 'tiny' (300/300/2), 'paper' (400/1152/3), or an AWDConfig
+             adaptive: str | None = None, # cutoffs of an adaptive softmax, e.g. '2000,6000' (default: the config's, full softmax)
+             backward: bool = False, # pretrain on the reversed text (each document read from its end), for a backward classifier
              drop_mult: float = 0.1, # multiplier of the lesson's dropouts
              lr: float = 5e-3, # peak lr of the one-cycle schedule (the run's, or the extension's)
              wd: float = 0.1, # weight decay
@@ -348,23 +369,25 @@ def pretrain(corpus=None, # folder written by `build_corpus` (default: the cache
              prompts=PROMPTS, progress='text', n_workers: int = 2, cbs=None):
     "Stage 1 of ULMFiT: pretrain an AWD-LSTM language model on a general corpus, in checkpointed shards; returns the Learner"
     if anneal and extend: raise ValueError('anneal and extend are separate stages: run one, then the other')
-    if isinstance(config, str) and config not in SIZES: raise ValueError(f'config must be one of {list(SIZES)} or an AWDConfig, got {config!r}')
+    cfg = pretrain_config(config, adaptive)
     if threads: torch.set_num_threads(threads)
     corpus, out = Path(corpus or cache_dir()/'general_en'), Path(out or cache_dir()/'pretrain_general_en')
     settings = dict(corpus=str(corpus), out=str(out), passes=passes, shards=shards, max_vocab=max_vocab, min_freq=min_freq,
-                    config=config if isinstance(config, str) else asdict(config), drop_mult=drop_mult, lr=lr, wd=wd, bs=bs,
-                    bptt=bptt, seed=seed, valid_pct=valid_pct, anneal=anneal, extend=extend)
+                    config=config if isinstance(config, str) else asdict(config), adaptive=cfg.adaptive, backward=backward,
+                    drop_mult=drop_mult, lr=lr, wd=wd, bs=bs, bptt=bptt, seed=seed, valid_pct=valid_pct, anneal=anneal, extend=extend)
     out.mkdir(parents=True, exist_ok=True)
+    _check_direction(out, settings)
     set_seed(seed)
     texts, sources, manifest = read_corpus(corpus)
     store, is_valid, stats = corpus_tokens(texts, sources, max_vocab, min_freq, valid_pct, seed, n_workers)
     (out/'corpus_tokens.json').write_text(json.dumps(stats, indent=1))
+    if backward: store = flip_store(store)   # the same reversal as the backward classifier's text (07_ulmfit)
     dls = pretrain_dls(store, is_valid, shards, bs, bptt, seed)
     stage = 'anneal' if anneal else 'extend' if extend else 'run'
     offset, batches_before, st = stages_before(out, stage)
     verbose = progress != 'silent'
-    learn = lm_learner(dls, SIZES[config] if isinstance(config, str) else config, drop_mult=drop_mult, path=out, progress=progress,
-                       wd=wd, cbs=[PickShard(offset), LogShard(out, bs, bptt, offset, batches_before, verbose)] + list(cbs or []))
+    log = LogShard(out, bs, bptt, offset, batches_before, verbose, extra=dict(backward=backward))
+    learn = lm_learner(dls, cfg, drop_mult=drop_mult, path=out, progress=progress, wd=wd, cbs=[PickShard(offset), log] + list(cbs or []))
     n_epoch = anneal or extend or max(1, round(passes * shards))
     lengths = np.diff(store.offsets)
     if verbose: print(f'{len(store.vocab):,} tokens in vocab; {int(lengths[~is_valid].sum()):,} training tokens in {shards} shards of '
@@ -374,7 +397,8 @@ def pretrain(corpus=None, # folder written by `build_corpus` (default: the cache
         settings, n_epoch=n_epoch, first_shard=offset, batches_per_shard=len(dls.train), device=str(default_device()),
         torch=torch.__version__, threads=torch.get_num_threads()), indent=1))
     fit_stage(learn, stage, n_epoch, lr, st)
-    for p in prompts: print(repr(generate(learn.model, store.vocab, p, 30, temperature=0.8, top_k=40, seed=0)), flush=True)
+    for p in prompts if not backward else ():   # the prompts are forward text
+        print(repr(generate(learn.model, store.vocab, p, 30, temperature=0.8, top_k=40, seed=0)), flush=True)
     return learn
 
 # %% ../nbs/08_pretrain.ipynb #dd62f612
@@ -506,7 +530,8 @@ def export_general(run=None, # folder of the `pretrain` run (default: the cache'
     model, vocab = load_pretrained(run/'lm')
     last = r['log'][-1]
     save_pretrained(model, vocab, dest, extra=dict(heldout_perplexity=round(last['valid_ppl'], 2),
-                                                   tokens_seen=last['tokens_seen'], trained_on='general_en'))
+                                                   tokens_seen=last['tokens_seen'], trained_on='general_en',
+                                                   backward=(r['settings'] or {}).get('backward', False)))
     load_pretrained(dest)   # it must load back
     files = '\n'.join(f'| `{fn}` | {(dest/fn).stat().st_size:,} | {file_sha256(dest/fn)} |' for fn in CARD_FILES)
     card = _card_corpus(model, vocab, r, manifest) + _card_training(r, hardware) + f"""

@@ -17,22 +17,23 @@ from .learner import (Learner, Callback, CheckpointCallback, atomic_write, Mixup
                                GradientAccumulation, is_rank0, barrier, rank0_first, world_size, GradientClip, LabelSmoothingCrossEntropy, accuracy,
                                set_seed, default_device, lr_range)
 from .data import Corpus, DataWarning, file_sha256
-from .tokenize import Tokenizer, SpacyTokenizer, Vocab, TokenStore, tokenize_corpus, decode, SPECIAL_TOKENS
+from .tokenize import (Tokenizer, SpacyTokenizer, SentencePieceTokenizer, Vocab, TokenStore, tokenize_corpus, decode, SPECIAL_TOKENS,
+                                train_sentencepiece, check_tokenizer, tokenizer_family)
 from .batching import LMDataLoader, TextDataLoaders, lm_dataloaders, cls_dataloaders, pad_collate
 from .awd_lstm import (AWDConfig, AWD_LSTM, SequentialRNN, tiny_lm_config, get_language_model, lm_learner,
                                 generate, save_lm, load_lm, load_encoder, save_tensors, load_tensors, _sizes, _fmt_sizes)
 
 # %% auto #0
-__all__ = ['CARD_ROW', 'ULMFIT_MOMS', 'EXPORT_FORMAT', 'CHARS_PER_TOKEN', 'PREDICTIONS_FORMAT', 'SIZES', 'CLS_LR', 'CLS_STEPS',
-           'CLS_MAX_EPOCHS', 'shipped_model_dir', 'stated_checksums', 'verify_checksums', 'save_pretrained',
-           'load_pretrained', 'match_embeddings', 'lm_from_pretrained', 'BatchLimit', 'finetune_lm_learner',
-           'discriminative_lrs', 'finetune_lm', 'text_lengths', 'SentenceEncoder', 'masked_concat_pool',
-           'PoolingLinearClassifier', 'clas_config', 'get_text_classifier', 'awd_lstm_clas_split', 'classifier_learner',
-           'gradual_unfreeze', 'TextClassifier', 'content_hash', 'confusion_matrix', 'texts_digest', 'evaluate',
-           'save_predictions', 'check_labels', 'flip_store', 'Ensemble', 'load_classifier', 'auto_cls_epochs',
-           'RunConfig', 'RunError', 'TrainingDiverged', 'peak_memory_mb', 'RunSummary', 'timed', 'folder_lock',
-           'remove_stale', 'start_over', 'StopOnDivergence', 'pretrain_general_lm', 'finetune_target_lm',
-           'classifier_techniques', 'train_classifier', 'run_settings', 'run_ulmfit']
+__all__ = ['CARD_ROW', 'ULMFIT_MOMS', 'EXPORT_FORMAT', 'CHARS_PER_TOKEN', 'SP_TENSOR', 'PREDICTIONS_FORMAT', 'SIZES', 'CLS_LR',
+           'CLS_STEPS', 'CLS_MAX_EPOCHS', 'shipped_model_dir', 'stated_checksums', 'verify_checksums',
+           'save_pretrained', 'load_pretrained', 'match_embeddings', 'lm_from_pretrained', 'BatchLimit',
+           'finetune_lm_learner', 'discriminative_lrs', 'finetune_lm', 'text_lengths', 'SentenceEncoder',
+           'masked_concat_pool', 'PoolingLinearClassifier', 'clas_config', 'get_text_classifier', 'awd_lstm_clas_split',
+           'classifier_learner', 'gradual_unfreeze', 'TextClassifier', 'content_hash', 'confusion_matrix',
+           'texts_digest', 'evaluate', 'save_predictions', 'check_labels', 'flip_store', 'Ensemble', 'load_classifier',
+           'auto_cls_epochs', 'RunConfig', 'RunError', 'TrainingDiverged', 'peak_memory_mb', 'RunSummary', 'timed',
+           'folder_lock', 'remove_stale', 'start_over', 'StopOnDivergence', 'pretrain_general_lm', 'finetune_target_lm',
+           'classifier_techniques', 'train_classifier', 'run_tokenizer', 'run_settings', 'run_ulmfit']
 
 # %% ../nbs/07_ulmfit.ipynb #d21a960a
 def shipped_model_dir() -> Path:
@@ -67,10 +68,12 @@ def verify_checksums(path) -> list[str]:
     return sorted(sums)
 
 # %% ../nbs/07_ulmfit.ipynb #28b1e647
-def save_pretrained(model: SequentialRNN, vocab: Vocab, path, dtype: torch.dtype | None = torch.float16, extra: dict | None = None) -> Path:
+def save_pretrained(model: SequentialRNN, vocab: Vocab, path, dtype: torch.dtype | None = torch.float16, extra: dict | None = None,
+                    tokenizer=None) -> Path:
     "Save a general language model for sharing: `save_lm` (weights in fp16 by default, half the size) and a `SHA256SUMS` of its files"
-    path = save_lm(model, vocab, path, dtype=dtype, extra=extra)
-    sums = ''.join(f'{file_sha256(path/n)}  {n}\n' for n in ('config.json', 'model.safetensors', 'vocab.json'))
+    path = save_lm(model, vocab, path, dtype=dtype, extra=extra, tokenizer=tokenizer)
+    names = ('config.json', 'model.safetensors', 'vocab.json') + (('tokenizer.model',) if (path/'tokenizer.model').is_file() else ())
+    sums = ''.join(f'{file_sha256(path/n)}  {n}\n' for n in names)
     _write_atomic(path/'SHA256SUMS', sums.encode())
     return path
 
@@ -120,12 +123,15 @@ def _pretrained(pretrained):
     if isinstance(pretrained, tuple): return pretrained
     return load_pretrained(pretrained)
 
-def lm_from_pretrained(vocab: Vocab, pretrained=None, drop_mult: float = 1.) -> tuple[SequentialRNN, dict]:
+def lm_from_pretrained(vocab: Vocab, pretrained=None, drop_mult: float = 1.,
+                       tokenizer_name: str | None = None) -> tuple[SequentialRNN, dict]: # the data's tokenizer: the pretrained model's must be of its family
     "A language model for `vocab` initialised from `pretrained` (folder, `(model, vocab)`, or None: the shipped model)"
     pm, pv = _pretrained(pretrained)
+    check_tokenizer(getattr(pm, 'tokenizer_name', None), tokenizer_name, 'the pretrained language model')
     sd, info = match_embeddings(pm.state_dict(), pv, vocab)
     model = get_language_model(len(vocab), pm.config, drop_mult, pad_id=vocab.pad_id)
     model.load_state_dict(sd)
+    model.tokenizer_name = tokenizer_name
     return model, info
 
 # %% ../nbs/07_ulmfit.ipynb #3bf4b0a1
@@ -150,7 +156,7 @@ def finetune_lm_learner(store: TokenStore, is_valid, pretrained=None, drop_mult:
     dls = lm_dataloaders(store, is_valid, bs=bs, bptt=bptt)
     dls.train = BatchLimit(dls.train, max_batches)
     if dls.valid is not None: dls.valid = BatchLimit(dls.valid, max_valid_batches)   # the same first batches every time
-    model, match_info = lm_from_pretrained(store.vocab, pretrained, drop_mult)
+    model, match_info = lm_from_pretrained(store.vocab, pretrained, drop_mult, getattr(store, 'tokenizer_name', None))
     learn = lm_learner(dls, model=model, **kwargs)
     learn.match_info = match_info
     return learn
@@ -262,10 +268,13 @@ def classifier_learner(dls: TextDataLoaders, config: AWDConfig | None = None, dr
                        bptt: int = 70, max_len: int = 1400, label_smoothing: float = 0., clip: float | None = 0.1,
                        cbs=None, **kwargs) -> Learner:
     "A `Learner` for a text classifier on `dls`, its encoder taken from `encoder` (an LM or a `save_encoder` folder) if given"
-    v = dls.vocab
+    v, data_tok = dls.vocab, getattr(dls, 'tokenizer_name', None)
     model = get_text_classifier(len(v), len(dls.classes), config, drop_mult, bptt, max_len, v.pad_id)
-    if isinstance(encoder, nn.Module): _copy_encoder(model, encoder)
+    if isinstance(encoder, nn.Module):
+        check_tokenizer(getattr(encoder, 'tokenizer_name', None), data_tok, 'the language model')
+        _copy_encoder(model, encoder)
     elif encoder is not None:
+        if (cfg := Path(encoder)/'config.json').is_file(): check_tokenizer(json.loads(cfg.read_text()).get('tokenizer'), data_tok, str(encoder))
         shell = SequentialRNN(model[0].module)
         load_encoder(shell, encoder, vocab=v)
     loss = LabelSmoothingCrossEntropy(label_smoothing) if label_smoothing else nn.CrossEntropyLoss()
@@ -337,6 +346,9 @@ class TextClassifier:
     @classmethod
     def from_learner(cls, learn: Learner, tokenizer: Tokenizer | None = None, backward: bool = False,
                      max_tokens: int | None = None) -> 'TextClassifier':
+        "The classifier of `learn`, reading text with `tokenizer` (default: the one that made its data, else words)"
+        if tokenizer is not None: check_tokenizer(getattr(learn.dls, 'tokenizer_name', None), tokenizer.name, 'the classifier')
+        tokenizer = tokenizer or getattr(learn.dls, 'tokenizer', None)
         return cls(learn.model, learn.dls.vocab, learn.dls.classes, tokenizer, backward, max_tokens=max_tokens)
 
 # %% ../nbs/07_ulmfit.ipynb #cd390011
@@ -366,6 +378,7 @@ def _read_export(path) -> tuple[dict, dict]:
 def _one_line(e: BaseException, n: int = 300) -> str: s = ' '.join(str(e).split()); return s if len(s) <= n else s[:n] + '...'
 
 def _tokenizer_from_name(name: str) -> Tokenizer:
+    if tokenizer_family(name) != 'words': raise ValueError(f'the model reads pieces of {tokenizer_family(name)}, whose model is not in the file: pass tokenizer=')
     for make in (Tokenizer, lambda: Tokenizer(SpacyTokenizer())):
         try: tok = make()
         except ImportError: continue
@@ -388,14 +401,33 @@ def _meta(self: TextClassifier) -> dict:
                 lin_ftrs=[l.out_features for l in m[1].layers if isinstance(l, nn.Linear)][:-1], classes=self.classes,
                 tokenizer=self.tokenizer.name, backward=self.backward, max_tokens=self.max_tokens, vocab=self.vocab.itos)
 
+SP_TENSOR = 'tokenizer.model'   # an exported subword classifier's SentencePiece model: the file's bytes as a uint8 tensor
+
+@patch
+def _tensors(self: TextClassifier) -> dict:
+    "What `export` writes as tensors: the weights, and the SentencePiece model (covered by the file's integrity hash)"
+    sd = dict(self.model.state_dict())
+    if hasattr(self.tokenizer, 'model_bytes'): sd[SP_TENSOR] = torch.frombuffer(bytearray(self.tokenizer.model_bytes), dtype=torch.uint8)
+    return sd
+
 @patch
 def export(self: TextClassifier, path) -> Path:
-    "Everything needed to predict (weights, vocab, tokenizer settings, config, class names) in one safetensors file, with its hash"
-    return _save_export(path, self.model.state_dict(), self._meta())
+    "Everything needed to predict (weights, vocab, tokenizer and its SentencePiece model, config, class names) in one safetensors file, with its hash"
+    return _save_export(path, self._tensors(), self._meta())
+
+def _saved_tokenizer(sp: torch.Tensor | None, meta: dict, source) -> Tokenizer:
+    "The tokenizer an export names: rebuilt from its SentencePiece tensor, or from its name (words)"
+    if sp is None: return _tokenizer_from_name(meta['tokenizer'])
+    try: tok = SentencePieceTokenizer(sp.numpy().tobytes())
+    except ValueError as e: raise ValueError(f'{source}: its tokenizer: {e}') from None
+    if tok.name != meta['tokenizer']:
+        raise ValueError(f'{source}: its SentencePiece model or pre-rules ({tok.base.name}) are not those it was trained with ({tokenizer_family(meta["tokenizer"])})')
+    return tok
 
 @patch(cls_method=True)
 def from_state(cls: TextClassifier, sd: dict, meta: dict, device='cpu', tokenizer: Tokenizer | None = None, source='the state dict') -> TextClassifier:
     "A classifier rebuilt from a state dict and the metadata `_meta` wrote; a missing key or a tensor that does not fit names `source`"
+    sd = dict(sd); sp = sd.pop(SP_TENSOR, None)
     try:
         vocab = Vocab(meta['vocab'])
         model = get_text_classifier(len(vocab), meta['n_class'], AWDConfig(**meta['config']), meta['drop_mult'],
@@ -403,7 +435,8 @@ def from_state(cls: TextClassifier, sd: dict, meta: dict, device='cpu', tokenize
         model.load_state_dict(sd)
     except KeyError as e: raise ValueError(f'{source}: its metadata has no {e} key (not a complete ulmfit_nb export)') from None
     except (RuntimeError, TypeError) as e: raise ValueError(f'{source}: the tensors do not fit the model its metadata describes ({_one_line(e)})') from None
-    tok = tokenizer or _tokenizer_from_name(meta['tokenizer'])
+    if tokenizer is not None: check_tokenizer(meta['tokenizer'], tokenizer.name, f'the classifier in {source}')
+    tok = tokenizer or _saved_tokenizer(sp, meta, source)
     return cls(model.to(device), vocab, meta['classes'], tok, meta['backward'], device, meta.get('max_tokens'))
 
 @patch(cls_method=True)
@@ -475,7 +508,7 @@ def flip_store(store: TokenStore) -> TokenStore:
     doc = np.repeat(np.arange(len(off) - 1), np.diff(off))
     pos = np.arange(len(ids)) - off[doc]
     src = off[doc + 1] - 1 - pos
-    return TokenStore(ids[src].copy(), off.copy(), store.vocab, store.labels)
+    return TokenStore(ids[src].copy(), off.copy(), store.vocab, store.labels, tokenizer=store.tokenizer, tokenizer_name=store.tokenizer_name)
 
 class Ensemble:
     "Averages the class probabilities of classifiers that share their class names"
@@ -489,7 +522,7 @@ class Ensemble:
         "All members in one safetensors file (their tensors prefixed `m0.`, `m1.` ...), with one integrity hash"
         sd, metas = {}, []
         for i, m in enumerate(self.members):
-            sd.update({f'm{i}.{k}': v for k, v in m.model.state_dict().items()}); metas.append(m._meta())
+            sd.update({f'm{i}.{k}': v for k, v in m._tensors().items()}); metas.append(m._meta())
         return _save_export(path, sd, dict(format=EXPORT_FORMAT + '.ensemble', members=metas))
     @classmethod
     def from_state(cls, sd: dict, meta: dict, device='cpu', source='the state dict') -> 'Ensemble':
@@ -537,7 +570,9 @@ class RunConfig:
     "The settings of a ULMFiT run: `run_ulmfit`, summary.json and the command line all derive from these fields"
     pretrained: str = 'shipped'  # 'shipped' (the package's general-English LM), 'none', or a folder written by save_lm
     size: str = 'tiny'  # 'tiny' (300/300/2, the shipped model's size) or 'paper' (400/1152/3, for a GPU)
-    max_vocab: int = 12000  # largest vocabulary of the target corpus
+    max_vocab: int = 12000  # largest word vocabulary of the target corpus (tokenizer 'regex')
+    tokenizer: str = 'regex'  # 'regex' (words, the lesson's) or 'sp' (SentencePiece subwords, trained on the training texts); a pretrained model's own wins
+    sp_vocab: int = 15000  # pieces of the SentencePiece model (tokenizer 'sp'; at most: a small corpus may give fewer)
     bs: int = 64  # language-model batch size
     bptt: int = 70  # tokens the LSTMs read at a time
     pretrain_epochs: int = 1  # stage-1 epochs, when a general corpus is given
@@ -567,7 +602,8 @@ class RunConfig:
         for f in ('max_vocab', 'bs', 'bptt', 'cls_bs', 'max_len'): need(_is_int(getattr(self, f), 1), f, 'a positive integer')
         for f in ('pretrain_epochs', 'lm_frozen_epochs', 'lm_epochs', 'seed', 'early_stopping'): need(_is_int(getattr(self, f), 0), f, 'an integer >= 0')
         for f in ('lm_max_batches', 'lm_valid_batches', 'max_tokens'): need(getattr(self, f) is None or _is_int(getattr(self, f), 1), f, 'a positive integer or None')
-        need(self.size in SIZES, 'size', f'one of {list(SIZES)}')
+        need(self.size in SIZES, 'size', f'one of {list(SIZES)}'); need(self.tokenizer in ('regex', 'sp'), 'tokenizer', "'regex' or 'sp'")
+        need(_is_int(self.sp_vocab, 266), 'sp_vocab', 'an integer of at least 266 (9 special tokens, 256 bytes, pieces)')
         need(self.cls_schedule in CLS_LR, 'cls_schedule', f'one of {list(CLS_LR)}')
         need(self.cls_lr is None or self.cls_lr > 0, 'cls_lr', 'positive')
         need(0 <= self.label_smoothing < 1, 'label_smoothing', 'in [0, 1)')
@@ -589,6 +625,7 @@ def _is_int(v, lo: int) -> bool: return isinstance(v, (int, np.integer)) and not
 # %% ../nbs/07_ulmfit.ipynb #dac84b35
 _RUN_ENV = ('threads', 'device', 'torch')   # settings that may change when a run is resumed
 _RUN_NOTED = ('data',)   # the data's path: named when something else differs, but a moved file alone is no reason to refuse
+_RUN_ADDED = dict(tokenizer='regex', sp_vocab=15000)   # settings added later: a run recorded without them had these values
 
 class RunError(ValueError):
     "A run that cannot start or go on, for the reason its message names (a busy folder, a loss that diverged)"
@@ -622,7 +659,7 @@ class RunSummary:
         s, settings = cls(Path(out)/'summary.json'), json.loads(json.dumps(settings))
         if 'settings' in s:
             old = s['settings']
-            diff = {k: (old.get(k), v) for k, v in settings.items() if k not in _RUN_ENV and old.get(k) != v}
+            diff = {k: (old.get(k, _RUN_ADDED.get(k)), v) for k, v in settings.items() if k not in _RUN_ENV and old.get(k, _RUN_ADDED.get(k)) != v}
             if set(diff) - set(_RUN_NOTED):
                 raise ValueError(f'{out} holds a run with other settings or data (' + ', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items())
                                  + '): its checkpoints would be mixed into this run; start over with restart (--restart), or use another output folder')
@@ -685,13 +722,14 @@ class StopOnDivergence(Callback):
                                'nothing was exported. Lower the learning rate, check the data and the pretrained model for NaN '
                                'values, then run again with restart (--restart)')
 
-def pretrain_general_lm(general: Corpus, cfg: RunConfig, **learner_kw) -> tuple[tuple[SequentialRNN, Vocab], float]:
-    "Stage 1: a language model trained on the `general` corpus; returns `(model, vocab)` and its validation perplexity"
+def pretrain_general_lm(general: Corpus, cfg: RunConfig, tokenizer: Tokenizer | None = None, **learner_kw) -> tuple[tuple[SequentialRNN, Vocab], float]:
+    "Stage 1: a language model trained on the `general` corpus (cut by `tokenizer`, default words); returns `(model, vocab)` and its validation perplexity"
     set_seed(cfg.seed)
-    gstore = tokenize_corpus(general, max_vocab=cfg.max_vocab, progress=learner_kw.get('progress') != 'silent')
+    gstore = tokenize_corpus(general, tokenizer=tokenizer, max_vocab=cfg.max_vocab, progress=learner_kw.get('progress') != 'silent')
     gvalid = np.asarray(general.is_valid if general.is_valid is not None else general.split(0.1, cfg.seed, False).is_valid)
     learn = lm_learner(lm_dataloaders(gstore, gvalid, cfg.bs, cfg.bptt), SIZES[cfg.size], drop_mult=cfg.lm_drop_mult, **learner_kw)
     learn.fit_one_cycle(cfg.pretrain_epochs, 1e-2, moms=ULMFIT_MOMS, cbs=[CheckpointCallback('stage1.pt')])
+    learn.model.tokenizer, learn.model.tokenizer_name = gstore.tokenizer, gstore.tokenizer_name   # what `save_lm` records
     return (learn.model.cpu(), gstore.vocab), learn.validate()['perplexity']
 
 def finetune_target_lm(store: TokenStore, is_valid, pretrained, cfg: RunConfig, tag: str = '', measured: dict | None = None,
@@ -729,6 +767,20 @@ def train_classifier(store: TokenStore, is_valid, classes, lm: SequentialRNN | N
         learn.fit_one_cycle(cfg.cls_epochs, cfg.cls_lr, moms=ULMFIT_MOMS, cbs=[CheckpointCallback(f'stage3{tag}_all.pt')])
     return TextClassifier.from_learner(learn, backward=bool(tag), max_tokens=cfg.max_tokens)
 
+# %% ../nbs/07_ulmfit.ipynb #8db60689
+def run_tokenizer(cfg: RunConfig, corpus: Corpus, general: Corpus | None = None, pretrained=None, log=print) -> Tokenizer:
+    "The tokenizer of a run: a `pretrained` LM's own SentencePiece model, else words, or SentencePiece trained on the training texts only"
+    own = getattr(pretrained[0], 'tokenizer', None) if pretrained is not None else None
+    if own is not None:
+        if cfg.tokenizer != 'sp': log(f'the pretrained model reads pieces of {own.base.name}: the run uses its tokenizer')
+        return own
+    if cfg.tokenizer == 'regex': return Tokenizer()
+    if pretrained is not None:
+        raise ValueError(f"tokenizer 'sp' needs a subword language model, but the pretrained model ({cfg.pretrained}) reads words: "
+                         "pass --pretrained none, or a language model folder saved with its SentencePiece tokenizer")
+    src = corpus if general is None else general if general.is_valid is not None else general.split(0.1, cfg.seed, False)
+    return train_sentencepiece(src.train, cfg.sp_vocab, seed=cfg.seed)   # never the validation texts: they measure the run
+
 # %% ../nbs/07_ulmfit.ipynb #58d48e65
 def run_settings(corpus: Corpus, cfg: RunConfig, general: Corpus | None = None, data: dict | None = None) -> dict:
     "What summary.json records of a run, and what a resume must match: `cfg`, the data (how it was read, its fingerprint), the environment"
@@ -754,13 +806,15 @@ def _open_run(out: Path, settings: dict, restart: bool, log) -> RunSummary:
     barrier()
     return summary
 
-def _pretrained_lm(cfg: RunConfig, general, summary, log, learner_kw):
-    "Stage 1 on `general`, or the pretrained model `cfg` names (None for 'none'), checked against the run's size"
+def _load_pretrained(cfg: RunConfig):
+    return None if cfg.pretrained == 'none' else load_pretrained(None if cfg.pretrained == 'shipped' else cfg.pretrained)
+
+def _pretrained_lm(cfg: RunConfig, general, pre, tokenizer, summary, log, learner_kw):
+    "Stage 1 on `general` (with the run's `tokenizer`), or the pretrained model `pre` (None for 'none'), checked against the run's size"
     if general is not None:
         with timed(summary, 'stage1_pretrain', log):
-            pre, ppl = pretrain_general_lm(general, cfg, **learner_kw)
+            pre, ppl = pretrain_general_lm(general, cfg, tokenizer, **learner_kw)
             summary.update(general_lm_perplexity=ppl)
-    else: pre = None if cfg.pretrained == 'none' else load_pretrained(None if cfg.pretrained == 'shipped' else cfg.pretrained)
     if pre is not None and pre[0].config != SIZES[cfg.size]:
         c = pre[0].config
         raise ValueError(f'the pretrained model is {c.emb_sz}/{c.n_hid}/{c.n_layers}, size {cfg.size!r} is '
@@ -778,7 +832,7 @@ def _target_stages(store, is_valid, classes, pre, cfg, summary, tag, log, learne
             summary.update(**measured)
             log(f"target LM validation perplexity: {measured[f'lm_perplexity_before{tag}']:.1f} -> {measured[f'lm_perplexity_after{tag}']:.1f}")
     elif pre is not None:   # no fine-tuning: the pretrained model with matched embeddings
-        lm, match = lm_from_pretrained(store.vocab, pre)
+        lm, match = lm_from_pretrained(store.vocab, pre, tokenizer_name=store.tokenizer_name)
         summary.update(**{f'lm_vocab_match{tag}': match})
     with timed(summary, f'stage3_classifier{tag}', log):
         return train_classifier(store, is_valid, classes, lm, cfg, tag, **learner_kw)
@@ -795,11 +849,14 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', config: RunConfig | None = None
     with folder_lock(out) if is_rank0() else contextlib.nullcontext():
         summary = _open_run(out, run_settings(corpus, cfg, general, data), restart, log)
         learner_kw = dict(device=cfg.device, progress=progress, path=out, cbs=[StopOnDivergence()] + listify(cbs))
-        with timed(summary, 'tokenize', log), rank0_first():   # one process fills the token cache
-            store = tokenize_corpus(corpus, max_vocab=cfg.max_vocab, progress=progress != 'silent')
+        with timed(summary, 'tokenize', log), rank0_first():   # one process fills the caches (SentencePiece model, token store)
+            pre = _load_pretrained(cfg) if general is None else None   # its tokenizer, if it has one, is the run's
+            tokenizer = run_tokenizer(cfg, corpus, general, pre, log)
+            store = tokenize_corpus(corpus, tokenizer=tokenizer, max_vocab=cfg.max_vocab, progress=progress != 'silent')
+        summary.update(tokenizer_name=tokenizer.name)
         log(f'{len(corpus):,} texts ({int((~is_valid).sum()):,} train, {int(is_valid.sum()):,} valid), {len(classes)} classes, '
-            f'{len(store.ids):,} tokens, vocab {len(store.vocab):,}')
-        pre = _pretrained_lm(cfg, general, summary, log, learner_kw)
+            f'{len(store.ids):,} tokens, vocab {len(store.vocab):,}' + ('' if tokenizer_family(tokenizer.name) == 'words' else f' ({tokenizer.base.name})'))
+        pre = _pretrained_lm(cfg, general, pre, tokenizer, summary, log, learner_kw)
         members = [_target_stages(store, is_valid, classes, pre, cfg, summary, '', log, learner_kw)]
         if cfg.backward: members.append(_target_stages(flip_store(store), is_valid, classes, None, cfg, summary, '_bwd', log, learner_kw))
         model = Ensemble(members) if cfg.backward else members[0]
