@@ -91,6 +91,7 @@ def config_from_args(args: argparse.Namespace, cls=RunConfig):
 def _summary_rows(s: dict, out: Path) -> list[tuple[str, str]]:
     rows = [('texts', s['settings']['corpus'])]
     if tokenizer_family(s.get('tokenizer_name')) not in (None, 'words'): rows.append(('tokenizer', tokenizer_family(s['tokenizer_name'])))
+    if s.get('lm_cutoffs'): rows.append(('lm softmax', 'adaptive, cutoffs ' + ','.join(map(str, s['lm_cutoffs']))))
     for k in ('lm_perplexity_before', 'lm_perplexity_after', 'lm_perplexity_before_bwd', 'lm_perplexity_after_bwd', 'general_lm_perplexity'):
         if k in s: rows.append((k.replace('_', ' '), f'{s[k]:.1f}'))
     for k in ('accuracy_fwd', 'accuracy_bwd', 'accuracy'):

@@ -20,13 +20,13 @@ from .data import Corpus, DataWarning, file_sha256
 from .tokenize import (Tokenizer, SpacyTokenizer, SentencePieceTokenizer, Vocab, TokenStore, tokenize_corpus, decode, SPECIAL_TOKENS,
                                 train_sentencepiece, check_tokenizer, tokenizer_family)
 from .batching import LMDataLoader, TextDataLoaders, lm_dataloaders, cls_dataloaders, pad_collate
-from .awd_lstm import (AWDConfig, AWD_LSTM, SequentialRNN, tiny_lm_config, get_language_model, lm_learner,
+from .awd_lstm import (AWDConfig, AWD_LSTM, SequentialRNN, tiny_lm_config, get_language_model, lm_learner, parse_cutoffs,
                                 generate, save_lm, load_lm, load_encoder, save_tensors, load_tensors, _sizes, _fmt_sizes)
 
 # %% auto #0
 __all__ = ['CARD_ROW', 'ULMFIT_MOMS', 'EXPORT_FORMAT', 'CHARS_PER_TOKEN', 'SP_TENSOR', 'PREDICTIONS_FORMAT', 'SIZES', 'CLS_LR',
            'CLS_STEPS', 'CLS_MAX_EPOCHS', 'shipped_model_dir', 'stated_checksums', 'verify_checksums',
-           'save_pretrained', 'load_pretrained', 'match_embeddings', 'lm_from_pretrained', 'BatchLimit',
+           'save_pretrained', 'load_pretrained', 'match_embeddings', 'lm_cutoffs', 'lm_from_pretrained', 'BatchLimit',
            'finetune_lm_learner', 'discriminative_lrs', 'finetune_lm', 'text_lengths', 'SentenceEncoder',
            'masked_concat_pool', 'PoolingLinearClassifier', 'clas_config', 'get_text_classifier', 'awd_lstm_clas_split',
            'classifier_learner', 'gradual_unfreeze', 'TextClassifier', 'content_hash', 'confusion_matrix',
@@ -36,10 +36,20 @@ __all__ = ['CARD_ROW', 'ULMFIT_MOMS', 'EXPORT_FORMAT', 'CHARS_PER_TOKEN', 'SP_TE
            'classifier_techniques', 'train_classifier', 'run_tokenizer', 'run_settings', 'run_ulmfit']
 
 # %% ../nbs/07_ulmfit.ipynb #d21a960a
-def shipped_model_dir() -> Path:
-    "Folder of the language model that ships inside the package"
+def shipped_model_dir(backward: bool = False) -> Path:
+    "Folder of the language model that ships inside the package (`backward`: where the backward one ships, `general_en_bwd`)"
     import ulmfit_nb
-    return Path(ulmfit_nb.__file__).parent/'pretrained'/'general_en'
+    return Path(ulmfit_nb.__file__).parent/'pretrained'/('general_en_bwd' if backward else 'general_en')
+
+def _pretrained_bwd(v: str | None, backward: bool) -> str | None:
+    "`RunConfig.pretrained_bwd` checked: only with `backward`, and 'shipped' only when the package ships a backward model"
+    v = None if v is None or str(v).lower() == 'none' else str(v)
+    if v is not None and not backward:
+        raise ValueError(f'pretrained_bwd {v!r} starts the backward model: add backward=True (--backward), or leave pretrained_bwd out')
+    if v == 'shipped' and not (shipped_model_dir(backward=True)/'config.json').is_file():
+        raise ValueError("pretrained_bwd 'shipped': no backward language model ships with this package yet; give a folder from "
+                         'tools/pretrain_lm.py --backward, or leave pretrained_bwd out (the backward model then starts from random weights)')
+    return v
 
 def _write_atomic(path, data: bytes) -> Path:
     "Write `data` to `path` whole (`atomic_write`): a crash never leaves half a file under the name, a full disk names the path"
@@ -71,6 +81,7 @@ def verify_checksums(path) -> list[str]:
 def save_pretrained(model: SequentialRNN, vocab: Vocab, path, dtype: torch.dtype | None = torch.float16, extra: dict | None = None,
                     tokenizer=None) -> Path:
     "Save a general language model for sharing: `save_lm` (weights in fp16 by default, half the size) and a `SHA256SUMS` of its files"
+    if getattr(model, 'backward', False): extra = dict(extra or {}, backward=True)   # forwards: no key, as in the shipped model
     path = save_lm(model, vocab, path, dtype=dtype, extra=extra, tokenizer=tokenizer)
     names = ('config.json', 'model.safetensors', 'vocab.json') + (('tokenizer.model',) if (path/'tokenizer.model').is_file() else ())
     sums = ''.join(f'{file_sha256(path/n)}  {n}\n' for n in names)
@@ -85,7 +96,7 @@ def _check_json(f: Path):
     except json.JSONDecodeError as e: raise ValueError(f'{f}: not valid JSON ({e})') from None
 
 def load_pretrained(path=None, drop_mult: float = 1., device='cpu') -> tuple[SequentialRNN, Vocab]:
-    "The shipped general-English LM, or the `save_lm` folder `path`, with its vocab; checksums verified, NaN weights refused"
+    "The shipped general-English LM, or the `save_lm` folder `path`, with its vocab; checksums verified, NaN weights refused; `model.backward`: its direction"
     path = shipped_model_dir() if path is None else Path(path)
     if path == shipped_model_dir() and not (path/'config.json').is_file():
         raise FileNotFoundError(f'no pretrained language model in {path} (the package was installed without its data '
@@ -93,6 +104,7 @@ def load_pretrained(path=None, drop_mult: float = 1., device='cpu') -> tuple[Seq
     verify_checksums(path)
     for f in ('config.json', 'vocab.json'): _check_json(path/f)
     model, vocab = load_lm(path, drop_mult, device)
+    model.backward = bool(json.loads((path/'config.json').read_text()).get('backward', False))   # pretrained on reversed text
     bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
     if bad: raise ValueError(f'{path}/model.safetensors holds NaN or infinite weights ({", ".join(bad[:3])}): fine-tuning '
                              'it could only give NaN losses; use another pretrained model')
@@ -123,16 +135,50 @@ def _pretrained(pretrained):
     if isinstance(pretrained, tuple): return pretrained
     return load_pretrained(pretrained)
 
+def _lm_adaptive(v) -> str | None:
+    "`lm_adaptive` checked, in one spelling: '2000,6000' (increasing positive cutoffs), 'full', or None (also for 'none')"
+    s = v.strip().lower() if isinstance(v, str) else v
+    if s is None or s == 'none': return None
+    if s == 'full': return s
+    try: c = parse_cutoffs(s)
+    except (ValueError, TypeError): c = None
+    if not c or not all(isinstance(x, int) and x > 0 for x in c) or list(c) != sorted(set(c)):
+        raise ValueError(f"lm_adaptive must be increasing positive cutoffs such as '2000,6000', 'full' or None, got {v!r}")
+    return ','.join(map(str, c))
+
+def lm_cutoffs(adaptive, pretrained_config: AWDConfig | None = None) -> tuple[int, ...] | None:
+    "The cutoffs of a language model's adaptive softmax: `adaptive`'s ('2000,6000'; 'full': None), or with None the pretrained model's own"
+    s = _lm_adaptive(adaptive)
+    if s is None: return getattr(pretrained_config, 'adaptive', None)
+    return None if s == 'full' else parse_cutoffs(s)
+
+def _check_cutoffs(cutoffs, vocab_sz: int, source: str):
+    if cutoffs and cutoffs[-1] >= vocab_sz:
+        raise ValueError(f"the adaptive softmax cutoffs {','.join(map(str, cutoffs))} ({source}) do not fit a vocab of {vocab_sz:,} tokens: "
+                         "each must be below it; pass smaller ones with lm_adaptive (--lm-adaptive), or 'full' for the full softmax")
+
+def _load_matched(model: SequentialRNN, sd: dict, keep_clusters: bool, source='the pretrained model'):
+    "Load the matched weights `sd` into `model`; its adaptive softmax's `1.cluster.*` start fresh unless `keep_clusters`; any other gap is an error"
+    sd = {k: v for k, v in sd.items() if keep_clusters or not k.startswith('1.cluster.')}
+    missing, unexpected = model.load_state_dict(sd, strict=False)
+    bad = [f'missing {k}' for k in missing if not k.startswith('1.cluster.')] + [f'unexpected {k}' for k in unexpected]
+    if bad: raise ValueError(f'the weights of {source} do not fit the language model built from them: {", ".join(bad[:4])}')
+
 def lm_from_pretrained(vocab: Vocab, pretrained=None, drop_mult: float = 1.,
-                       tokenizer_name: str | None = None) -> tuple[SequentialRNN, dict]: # the data's tokenizer: the pretrained model's must be of its family
+                       tokenizer_name: str | None = None, # the data's tokenizer: the pretrained model's must be of its family
+                       adaptive=None) -> tuple[SequentialRNN, dict]: # softmax cutoffs ('2000,6000', 'full'); None: the pretrained model's
     "A language model for `vocab` initialised from `pretrained` (folder, `(model, vocab)`, or None: the shipped model)"
     pm, pv = _pretrained(pretrained)
     check_tokenizer(getattr(pm, 'tokenizer_name', None), tokenizer_name, 'the pretrained language model')
+    cutoffs = lm_cutoffs(adaptive, pm.config)
+    _check_cutoffs(cutoffs, len(vocab), 'lm_adaptive' if _lm_adaptive(adaptive) else "the pretrained model's own")
     sd, info = match_embeddings(pm.state_dict(), pv, vocab)
-    model = get_language_model(len(vocab), pm.config, drop_mult, pad_id=vocab.pad_id)
-    model.load_state_dict(sd)
+    config = pm.config if cutoffs == pm.config.adaptive else dataclasses.replace(pm.config, adaptive=cutoffs)
+    model = get_language_model(len(vocab), config, drop_mult, pad_id=vocab.pad_id)
+    _load_matched(model, sd, keep_clusters=cutoffs == pm.config.adaptive)   # other cutoffs are other clusters
     model.tokenizer_name = tokenizer_name
     return model, info
+
 
 # %% ../nbs/07_ulmfit.ipynb #3bf4b0a1
 ULMFIT_MOMS = (0.8, 0.7, 0.8)   # the momentum cycle of the lesson's ULMFiT fits
@@ -150,13 +196,14 @@ class BatchLimit:
         return getattr(self.dl, k)
 
 def finetune_lm_learner(store: TokenStore, is_valid, pretrained=None, drop_mult: float = 0.3, bs: int = 64, bptt: int = 70,
-                        max_batches: int | None = None, max_valid_batches: int | None = None, **kwargs) -> Learner:
+                        max_batches: int | None = None, max_valid_batches: int | None = None,
+                        adaptive=None, **kwargs) -> Learner: # softmax cutoffs ('2000,6000', 'full'); None: the pretrained model's
     "A language-model Learner on the training documents of `store`, initialised from `pretrained` with matched embeddings"
     # shuffles draw from PyTorch's global RNG: `set_seed` governs it and checkpoints save it, so a resumed run repeats
     dls = lm_dataloaders(store, is_valid, bs=bs, bptt=bptt)
     dls.train = BatchLimit(dls.train, max_batches)
     if dls.valid is not None: dls.valid = BatchLimit(dls.valid, max_valid_batches)   # the same first batches every time
-    model, match_info = lm_from_pretrained(store.vocab, pretrained, drop_mult, getattr(store, 'tokenizer_name', None))
+    model, match_info = lm_from_pretrained(store.vocab, pretrained, drop_mult, getattr(store, 'tokenizer_name', None), adaptive)
     learn = lm_learner(dls, model=model, **kwargs)
     learn.match_info = match_info
     return learn
@@ -581,6 +628,7 @@ class RunConfig:
     lm_max_batches: int | None = 40  # batches per stage-2 epoch (None: all)
     lm_valid_batches: int | None = 20  # validation batches of the LM perplexity (None: all)
     lm_drop_mult: float = 0.3  # scales the language model's dropouts in stages 1 and 2
+    lm_adaptive: str | None = None  # adaptive-softmax cutoffs of the stage 1 and 2 LMs, e.g. '2000,6000'; 'full': full softmax; None: the pretrained model's (full for the shipped one)
     cls_epochs: int | str = 'auto'  # classifier epochs: 'auto', a number, or head,last,all phases for 'gradual'
     cls_schedule: str = 'all'  # 'all': every layer from the start; 'gradual': the paper's gradual unfreezing
     cls_lr: float | None = None  # classifier lr (None: 5e-3 for 'all', 2e-2 for 'gradual')
@@ -593,6 +641,7 @@ class RunConfig:
     early_stopping: int = 0  # stop the classifier after this many epochs without a better validation loss, keeping the best (0: off)
     grad_accum: int = 1  # classifier optimizer steps every grad_accum batches: cls_bs 8 with 4 uses less memory than cls_bs 32
     backward: bool = False  # also train a backward model and ensemble the two
+    pretrained_bwd: str | None = None  # with backward: the backward model's pretrained LM, a folder from tools/pretrain_lm.py --backward or 'shipped' (None: random weights)
     seed: int = 42  # seed of every random draw: the same seed repeats a CPU run exactly
     device: str | None = None  # 'cpu', 'cuda', 'cuda:1', ... (None: a GPU if there is one)
 
@@ -610,6 +659,8 @@ class RunConfig:
         need(self.mixup >= 0, 'mixup', '>= 0'); need(_is_int(self.grad_accum, 1), 'grad_accum', 'a positive integer')
         need(self.drop_mult >= 0 and self.lm_drop_mult >= 0, 'drop_mult' if self.drop_mult < 0 else 'lm_drop_mult', '>= 0')
         _cls_epochs(self.cls_epochs, self.cls_schedule)   # its own message
+        self.lm_adaptive = _lm_adaptive(self.lm_adaptive)   # one spelling, so that a resume compares it equal
+        self.pretrained_bwd = _pretrained_bwd(self.pretrained_bwd, self.backward)
         if self.device is not None:
             try: dev = torch.device(self.device)
             except RuntimeError: raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {self.device!r}") from None
@@ -625,7 +676,7 @@ def _is_int(v, lo: int) -> bool: return isinstance(v, (int, np.integer)) and not
 # %% ../nbs/07_ulmfit.ipynb #dac84b35
 _RUN_ENV = ('threads', 'device', 'torch')   # settings that may change when a run is resumed
 _RUN_NOTED = ('data',)   # the data's path: named when something else differs, but a moved file alone is no reason to refuse
-_RUN_ADDED = dict(tokenizer='regex', sp_vocab=15000)   # settings added later: a run recorded without them had these values
+_RUN_ADDED = dict(tokenizer='regex', sp_vocab=15000, lm_adaptive=None, pretrained_bwd=None)   # added later: a run recorded without them had these
 
 class RunError(ValueError):
     "A run that cannot start or go on, for the reason its message names (a busy folder, a loss that diverged)"
@@ -722,14 +773,20 @@ class StopOnDivergence(Callback):
                                'nothing was exported. Lower the learning rate, check the data and the pretrained model for NaN '
                                'values, then run again with restart (--restart)')
 
-def pretrain_general_lm(general: Corpus, cfg: RunConfig, tokenizer: Tokenizer | None = None, **learner_kw) -> tuple[tuple[SequentialRNN, Vocab], float]:
+def pretrain_general_lm(general: Corpus, cfg: RunConfig, tokenizer: Tokenizer | None = None,
+                        backward: bool = False, # read every document from its end (the backward member's language model)
+                        **learner_kw) -> tuple[tuple[SequentialRNN, Vocab], float]:
     "Stage 1: a language model trained on the `general` corpus (cut by `tokenizer`, default words); returns `(model, vocab)` and its validation perplexity"
     set_seed(cfg.seed)
     gstore = tokenize_corpus(general, tokenizer=tokenizer, max_vocab=cfg.max_vocab, progress=learner_kw.get('progress') != 'silent')
+    if backward: gstore = flip_store(gstore)
     gvalid = np.asarray(general.is_valid if general.is_valid is not None else general.split(0.1, cfg.seed, False).is_valid)
-    learn = lm_learner(lm_dataloaders(gstore, gvalid, cfg.bs, cfg.bptt), SIZES[cfg.size], drop_mult=cfg.lm_drop_mult, **learner_kw)
-    learn.fit_one_cycle(cfg.pretrain_epochs, 1e-2, moms=ULMFIT_MOMS, cbs=[CheckpointCallback('stage1.pt')])
+    config = dataclasses.replace(SIZES[cfg.size], adaptive=lm_cutoffs(cfg.lm_adaptive))
+    _check_cutoffs(config.adaptive, len(gstore.vocab), 'lm_adaptive, on the general corpus')
+    learn = lm_learner(lm_dataloaders(gstore, gvalid, cfg.bs, cfg.bptt), config, drop_mult=cfg.lm_drop_mult, **learner_kw)
+    learn.fit_one_cycle(cfg.pretrain_epochs, 1e-2, moms=ULMFIT_MOMS, cbs=[CheckpointCallback('stage1_bwd.pt' if backward else 'stage1.pt')])
     learn.model.tokenizer, learn.model.tokenizer_name = gstore.tokenizer, gstore.tokenizer_name   # what `save_lm` records
+    learn.model.backward = backward   # what `save_pretrained` records
     return (learn.model.cpu(), gstore.vocab), learn.validate()['perplexity']
 
 def finetune_target_lm(store: TokenStore, is_valid, pretrained, cfg: RunConfig, tag: str = '', measured: dict | None = None,
@@ -738,8 +795,9 @@ def finetune_target_lm(store: TokenStore, is_valid, pretrained, cfg: RunConfig, 
     set_seed(cfg.seed)
     pre = pretrained or (get_language_model(len(store.vocab), SIZES[cfg.size], pad_id=store.vocab.pad_id), store.vocab)
     learn = finetune_lm_learner(store, is_valid, pre, cfg.lm_drop_mult, cfg.bs, cfg.bptt, cfg.lm_max_batches,
-                                cfg.lm_valid_batches, **learner_kw)
-    res, measured = {f'lm_vocab_match{tag}': learn.match_info}, measured or {}
+                                cfg.lm_valid_batches, adaptive=cfg.lm_adaptive, **learner_kw)
+    cutoffs = learn.model.config.adaptive
+    res, measured = {f'lm_vocab_match{tag}': learn.match_info, f'lm_cutoffs{tag}': list(cutoffs) if cutoffs else None}, measured or {}
     before, after = f'lm_perplexity_before{tag}', f'lm_perplexity_after{tag}'
     res[before] = measured[before] if before in measured else learn.validate()['perplexity']   # not again on a resume
     finetune_lm(learn, cfg.lm_epochs, frozen_epochs=cfg.lm_frozen_epochs, ckpt=f'stage2{tag}')
@@ -806,23 +864,6 @@ def _open_run(out: Path, settings: dict, restart: bool, log) -> RunSummary:
     barrier()
     return summary
 
-def _load_pretrained(cfg: RunConfig):
-    return None if cfg.pretrained == 'none' else load_pretrained(None if cfg.pretrained == 'shipped' else cfg.pretrained)
-
-def _pretrained_lm(cfg: RunConfig, general, pre, tokenizer, summary, log, learner_kw):
-    "Stage 1 on `general` (with the run's `tokenizer`), or the pretrained model `pre` (None for 'none'), checked against the run's size"
-    if general is not None:
-        with timed(summary, 'stage1_pretrain', log):
-            pre, ppl = pretrain_general_lm(general, cfg, tokenizer, **learner_kw)
-            summary.update(general_lm_perplexity=ppl)
-    if pre is not None and pre[0].config != SIZES[cfg.size]:
-        c = pre[0].config
-        raise ValueError(f'the pretrained model is {c.emb_sz}/{c.n_hid}/{c.n_layers}, size {cfg.size!r} is '
-                         f'{_fmt_config(SIZES[cfg.size])}: pick the matching size')
-    return pre
-
-def _fmt_config(c: AWDConfig) -> str: return f'{c.emb_sz}/{c.n_hid}/{c.n_layers}'
-
 def _target_stages(store, is_valid, classes, pre, cfg, summary, tag, log, learner_kw) -> TextClassifier:
     "Stages 2 and 3 of one direction (`tag` '' forwards, '_bwd' backwards), recorded in `summary`"
     lm = None
@@ -837,10 +878,57 @@ def _target_stages(store, is_valid, classes, pre, cfg, summary, tag, log, learne
     with timed(summary, f'stage3_classifier{tag}', log):
         return train_classifier(store, is_valid, classes, lm, cfg, tag, **learner_kw)
 
+# %% ../nbs/07_ulmfit.ipynb #a7d1c0e3
+def _load_pretrained(cfg: RunConfig):
+    "The forward pretrained model of a run (None for 'none'); a backward one is refused"
+    if cfg.pretrained == 'none': return None
+    pre = load_pretrained(None if cfg.pretrained == 'shipped' else cfg.pretrained)
+    if pre[0].backward:
+        raise ValueError(f'pretrained {cfg.pretrained}: this language model reads text backwards (its config.json says backward: true): '
+                         'give it as pretrained_bwd (--pretrained-bwd) with backward (--backward), and a forward model as pretrained')
+    return pre
+
+def _load_pretrained_bwd(cfg: RunConfig):
+    "The backward member's pretrained model (None: random weights); a forward one is refused"
+    if cfg.pretrained_bwd is None: return None
+    path = shipped_model_dir(backward=True) if cfg.pretrained_bwd == 'shipped' else Path(cfg.pretrained_bwd)
+    pre = load_pretrained(path)
+    if not pre[0].backward:
+        raise ValueError(f'pretrained_bwd {path}: this language model reads text forwards (its config.json has no backward: true); '
+                         'the backward model needs one pretrained on reversed text (tools/pretrain_lm.py --backward)')
+    return pre
+
+def _bwd_origin(cfg: RunConfig) -> str:
+    "What the log says the backward model starts from"
+    if cfg.pretrained_bwd is not None: return f'backward model: starts from the backward language model {cfg.pretrained_bwd}'
+    ships = (shipped_model_dir(backward=True)/'config.json').is_file()
+    return 'backward model: starts from random weights, no pretrained_bwd given (' + (
+        "pretrained_bwd='shipped' takes the shipped backward model)" if ships else 'none ships with the package yet)')
+
+def _fmt_config(c: AWDConfig) -> str: return f'{c.emb_sz}/{c.n_hid}/{c.n_layers}'
+
+def _check_pretrained(pre, cfg: RunConfig, store: TokenStore, what: str = 'the pretrained model'):
+    "Before any training: `pre` (None, or `(model, vocab)`) has the run's size and tokenizer, and stage 2's softmax cutoffs fit the target vocab"
+    if pre is not None:
+        c = dataclasses.replace(pre[0].config, adaptive=None)   # the softmax is the run's choice, the sizes are not
+        if c != SIZES[cfg.size]: raise ValueError(f'{what} is {_fmt_config(c)}, size {cfg.size!r} is {_fmt_config(SIZES[cfg.size])}: pick the matching size')
+        check_tokenizer(getattr(pre[0], 'tokenizer_name', None), store.tokenizer_name, what)
+    _check_cutoffs(lm_cutoffs(cfg.lm_adaptive, pre[0].config if pre else None), len(store.vocab),
+                   'lm_adaptive' if cfg.lm_adaptive else f"{what}'s own")
+
+def _pretrained_lm(cfg: RunConfig, general, pre, tokenizer, summary, log, learner_kw):
+    "Stage 1 on `general` (with the run's `tokenizer`), or the pretrained model `pre` (None for 'none')"
+    if general is not None:
+        with timed(summary, 'stage1_pretrain', log):
+            pre, ppl = pretrain_general_lm(general, cfg, tokenizer, **learner_kw)
+            summary.update(general_lm_perplexity=ppl)
+    return pre
+
+
 # %% ../nbs/07_ulmfit.ipynb #c88400fb
 def run_ulmfit(corpus: Corpus, out='ulmfit_run', config: RunConfig | None = None, general: Corpus | None = None,
                progress='auto', log=print, cbs=None, data: dict | None = None, restart: bool = False, **settings) -> tuple:
-    "ULMFiT stages 1-3 on the split, labelled `corpus` into the folder `out` (locked); returns the classifier and the summary"
+    "ULMFiT stages 1-3 on the split, labelled `corpus` into the folder `out` (locked); returns the classifier (an `Ensemble` with `backward`) and the summary"
     cfg = dataclasses.replace(config or RunConfig(), **settings)
     classes = check_labels(corpus)   # before 'auto' epochs, which count the training texts
     is_valid = np.asarray(corpus.is_valid)
@@ -851,14 +939,18 @@ def run_ulmfit(corpus: Corpus, out='ulmfit_run', config: RunConfig | None = None
         learner_kw = dict(device=cfg.device, progress=progress, path=out, cbs=[StopOnDivergence()] + listify(cbs))
         with timed(summary, 'tokenize', log), rank0_first():   # one process fills the caches (SentencePiece model, token store)
             pre = _load_pretrained(cfg) if general is None else None   # its tokenizer, if it has one, is the run's
+            pre_bwd = _load_pretrained_bwd(cfg)
             tokenizer = run_tokenizer(cfg, corpus, general, pre, log)
             store = tokenize_corpus(corpus, tokenizer=tokenizer, max_vocab=cfg.max_vocab, progress=progress != 'silent')
         summary.update(tokenizer_name=tokenizer.name)
         log(f'{len(corpus):,} texts ({int((~is_valid).sum()):,} train, {int(is_valid.sum()):,} valid), {len(classes)} classes, '
             f'{len(store.ids):,} tokens, vocab {len(store.vocab):,}' + ('' if tokenizer_family(tokenizer.name) == 'words' else f' ({tokenizer.base.name})'))
+        _check_pretrained(pre, cfg, store); _check_pretrained(pre_bwd, cfg, store, 'the backward pretrained model')
         pre = _pretrained_lm(cfg, general, pre, tokenizer, summary, log, learner_kw)
         members = [_target_stages(store, is_valid, classes, pre, cfg, summary, '', log, learner_kw)]
-        if cfg.backward: members.append(_target_stages(flip_store(store), is_valid, classes, None, cfg, summary, '_bwd', log, learner_kw))
+        if cfg.backward:
+            log(_bwd_origin(cfg))
+            members.append(_target_stages(flip_store(store), is_valid, classes, pre_bwd, cfg, summary, '_bwd', log, learner_kw))
         model = Ensemble(members) if cfg.backward else members[0]
         with timed(summary, 'evaluate', log):
             valid = corpus.valid
