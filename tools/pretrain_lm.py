@@ -7,16 +7,19 @@ when the same command is run again. `--anneal N` finishes a run stopped early (t
 over N more shards), `--extend N --lr LR` trains N more shards with a new one-cycle schedule (the shipped
 model got `--extend 11 --lr 4e-3`). `--backward` pretrains on the reversed text (the language model of a
 backward classifier; recorded in the model's config.json), `--adaptive 2000,6000` uses an adaptive softmax
-with those cutoffs (see benchmarks/README.md for where it pays). The code and its explanation:
-`ulmfit_nb.pretrain.pretrain`, notebook 08_pretrain.
+with those cutoffs (see benchmarks/README.md for where it pays). `--tokenizer sp --sp-vocab 15000` pretrains
+on SentencePiece subwords: the model is trained (seeded, cached) on the training documents only and saved as
+`tokenizer.model` beside every model of the run; a run folder keeps its tokenizer (another one is refused).
+The code and its explanation: `ulmfit_nb.pretrain.pretrain`, notebook 08_pretrain.
 
     python tools/pretrain_lm.py [--passes 1.25] [--shards 8] [--max-vocab 12000] [--out DIR] [--backward] [--adaptive CUTOFFS]
+                                [--tokenizer sp] [--sp-vocab 15000]
 """
 from ulmfit_nb.ulmfit import SIZES
-from ulmfit_nb.pretrain import pretrain
+from ulmfit_nb.pretrain import pretrain, TOKENIZERS
 from ulmfit_nb.cli import run_cli
 
-PARAMS = ['corpus', 'out', 'passes', 'shards', 'max_vocab', 'min_freq', 'config', 'adaptive', 'backward', 'drop_mult', 'lr', 'wd',
-          'bs', 'bptt', 'seed', 'valid_pct', 'anneal', 'extend', 'threads']
+PARAMS = ['corpus', 'out', 'passes', 'shards', 'max_vocab', 'min_freq', 'config', 'adaptive', 'backward', 'tokenizer', 'sp_vocab',
+          'drop_mult', 'lr', 'wd', 'bs', 'bptt', 'seed', 'valid_pct', 'anneal', 'extend', 'threads']
 
-if __name__ == '__main__': run_cli(pretrain, PARAMS, choices=dict(config=list(SIZES)))
+if __name__ == '__main__': run_cli(pretrain, PARAMS, choices=dict(config=list(SIZES), tokenizer=list(TOKENIZERS)))

