@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_awd_lstm.ipynb #3732cb8a
 from __future__ import annotations
-import contextlib, json, warnings
+import contextlib, copy, json, warnings
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 import torch
@@ -333,11 +333,16 @@ def lm_learner(dls, config: AWDConfig | None = None, drop_mult: float = 1., alph
 
 # %% ../nbs/05_awd_lstm.ipynb #fc567908
 @torch.no_grad()
-def generate(model: SequentialRNN, vocab, prompt: str, n_words: int = 40, temperature: float = 1., top_k: int | None = None,
-             seed: int | None = None, tokenizer=None) -> str:
-    "Continue `prompt` by `n_words` tokens sampled from the language model; returns the decoded text"
-    from ulmfit_nb.tokenize import Tokenizer, decode
-    tok = tokenizer if tokenizer is not None else Tokenizer(eos=False)
+def generate(model: SequentialRNN, vocab, prompt: str, n_words: int = 40, # tokens to add (pieces, for a subword model)
+             temperature: float = 1., top_k: int | None = None, seed: int | None = None,
+             tokenizer=None) -> str: # the model's tokenizer (default: `model.tokenizer`, which `load_lm` sets for subwords; else words)
+    "Continue `prompt` by `n_words` tokens sampled from the language model; returns the text decoded by the model's tokenizer"
+    from ulmfit_nb.tokenize import Tokenizer
+    tok = tokenizer if tokenizer is not None else getattr(model, 'tokenizer', None)
+    tok = copy.copy(tok if tok is not None else Tokenizer())
+    tok.eos = False   # the prompt is continued, not ended
+    if getattr(tok, 'vocab', None) is not None and tok.vocab != vocab:
+        raise ValueError(f'the vocab is not the pieces of the tokenizer ({tok.base.name}): give the model its own tokenizer')
     ids = vocab.numericalize(tok(prompt))
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     was_training = model.training
@@ -360,7 +365,7 @@ def generate(model: SequentialRNN, vocab, prompt: str, n_words: int = 40, temper
             x = torch.tensor([[nxt]], device=device)   # the hidden state holds the text so far
     finally:
         model.reset(); model.train(was_training)
-    return decode(vocab.denumericalize(ids + new))
+    return tok.decode(vocab.denumericalize(ids + new))   # words: `decode`; subwords: SentencePiece's
 
 # %% ../nbs/05_awd_lstm.ipynb #c7bcdbe5
 def save_tensors(path, tensors: dict, meta: dict | None = None, dtype: torch.dtype | None = None) -> Path:

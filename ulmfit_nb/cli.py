@@ -199,10 +199,19 @@ def compare_command(a: argparse.Namespace):
           if a.json else cmp.format())
 
 # %% ../nbs/11_cli.ipynb #c11f0a05
+class _IntermixedParser(argparse.ArgumentParser):
+    "A subcommand's parser: options and positionals in any order (`parse_intermixed_args`)"
+    _inner = False   # True while `parse_known_intermixed_args` runs its own two `parse_known_args` passes
+    def parse_known_args(self, args=None, namespace=None):
+        if self._inner: return super().parse_known_args(args, namespace)
+        self._inner = True
+        try: return self.parse_known_intermixed_args(args, namespace)
+        finally: self._inner = False
+
 def cli_parser() -> argparse.ArgumentParser:
     "The parser of the `ulmfit_nb` command and its subcommands"
     p = argparse.ArgumentParser(prog='ulmfit_nb', description='ULMFiT text classification: train on a folder or CSV, predict, evaluate, compare runs.')
-    sub = p.add_subparsers(dest='cmd', required=True)
+    sub = p.add_subparsers(dest='cmd', required=True, parser_class=_IntermixedParser)   # `predict MODEL --k 4 TEXT` as `predict MODEL TEXT --k 4`
     def columns(q):
         q.add_argument('--text-col', default='text', help='text column of a CSV'); q.add_argument('--label-col', default='label', help='label column of a CSV')
         q.add_argument('--valid-col', default='is_valid', help='column of a CSV that marks validation rows, if it has one')

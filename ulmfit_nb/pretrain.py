@@ -414,8 +414,8 @@ def pretrain(corpus=None, # folder written by `build_corpus` (default: the cache
         settings, n_epoch=n_epoch, first_shard=offset, batches_per_shard=len(dls.train), device=str(default_device()),
         tokenizer_name=store.tokenizer_name, torch=torch.__version__, threads=torch.get_num_threads()), indent=1))
     fit_stage(learn, stage, n_epoch, lr, st)
-    for p in prompts if not (backward or sp) else ():   # forward text; `generate` decodes words, not pieces
-        print(repr(generate(learn.model, store.vocab, p, 30, temperature=0.8, top_k=40, seed=0)), flush=True)
+    for p in prompts if not backward else ():   # forward text; a subword run's prompts are cut and decoded by its SentencePiece model
+        print(repr(generate(learn.model, store.vocab, p, 30, temperature=0.8, top_k=40, seed=0, tokenizer=sp)), flush=True)
     return learn
 
 # %% ../nbs/08_pretrain.ipynb #dd62f612
