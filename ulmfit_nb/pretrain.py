@@ -356,9 +356,10 @@ def _check_direction(out: Path, settings: dict):
         was, now = old.get(k, default), list(settings[k]) if k == 'adaptive' and settings[k] is not None else settings[k]
         if was != now: raise ValueError(f'{out} holds a run with {k}={was}, not {now}: give this run another --out')
 
-# %% ../nbs/08_pretrain.ipynb #3ce1c2a1
+# %% ../nbs/08_pretrain.ipynb #33245e70
 PROMPTS = ('It is the duty of', 'The government said on Tuesday that', 'The history of the')
 
+# %% ../nbs/08_pretrain.ipynb #d346ccf8
 def pretrain(corpus=None, # folder written by `build_corpus` (default: the cache's `general_en`)
              out=None, # folder of the run (default: the cache's `pretrain_general_en`)
              passes: float = 1.25, # passes over the training documents planned for the run

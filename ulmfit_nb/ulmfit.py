@@ -611,7 +611,10 @@ def _cls_epochs(epochs, schedule: str, n_train: int | None = None, bs: int = 32)
     if len(ep) != 3: raise ValueError(f'gradual unfreezing takes 3 phase lengths (head, last layer, all) or a total, got {epochs!r}')
     return ep
 
-# %% ../nbs/07_ulmfit.ipynb #68668211
+# %% ../nbs/07_ulmfit.ipynb #a8ae9984
+def _is_int(v, lo: int) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo
+
+# %% ../nbs/07_ulmfit.ipynb #99d23ba7
 @dataclass
 class RunConfig:
     "The settings of a ULMFiT run: `run_ulmfit`, summary.json and the command line all derive from these fields"
@@ -670,8 +673,6 @@ class RunConfig:
         "A copy with `cls_epochs` and `cls_lr` as the run uses them: 'auto' from the `n_train` training texts, the schedule's lr"
         return dataclasses.replace(self, cls_epochs=_cls_epochs(self.cls_epochs, self.cls_schedule, n_train, self.cls_bs),
                                    cls_lr=CLS_LR[self.cls_schedule] if self.cls_lr is None else self.cls_lr)
-
-def _is_int(v, lo: int) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo
 
 # %% ../nbs/07_ulmfit.ipynb #dac84b35
 _RUN_ENV = ('threads', 'device', 'torch')   # settings that may change when a run is resumed
