@@ -3,35 +3,53 @@
 For each corpus, each configuration is trained with each seed (default 42, 1, 2) by
 `ulmfit_nb.interpret.train_seeds`, in this process, silently:
 
-- `ulmfit`: the main job's settings (`ulmfit_nb train` defaults: the shipped language model fine-tuned
+- `ulmfit`: the main job's settings (`ulmfit_nb train` defaults: the shipped word-level language model fine-tuned
   for 40 batches per epoch, perplexity on 20 validation batches, the classifier on every layer with one
   lr for `auto` epochs);
-- `scratch`: the same classifier and budget with no pretraining and no LM fine-tuning;
+- `scratch`: the same classifier and budget with no pretraining (random weights) and no LM fine-tuning;
+- `no_lm_finetune`: the classifier on the shipped model's encoder with no target-LM fine-tuning (stage 2 skipped);
+- `ulmfit_sp` / `scratch_sp`: the same with SentencePiece pieces (`--tokenizer sp`): the shipped subword model
+  and its tokenizer / a 15k-piece model trained on the training texts and no pretraining;
+- `ulmfit_fwd_bwd` / `scratch_fwd_bwd`: the forward+backward ensemble (`--backward`, with `--pretrained-bwd
+  shipped` / no pretraining). Its forward member is the `ulmfit` / `scratch` run of the same seed: stages 2
+  and 3 reseed themselves, so `backward_member` trains only the backward one (`--quick` checks that this
+  gives the probabilities of a full `run_ulmfit(backward=True)`);
 - `tfidf_lr`: TF-IDF of 1-2 grams and logistic regression (scikit-learn), on the same split.
 
+`fine_food_dev` and `bbc_news_dev` are development splits for choosing settings, carved from training texts
+only (the fine-food training part; BBC News seed 42's training part), each seed drawing its own stratified 20%:
+the test texts of `fine_food` and of `bbc_news` seed 42 never shape a choice.
+
 On BBC News each seed draws its own stratified 80/20 split (as `ulmfit_nb train --seed S` does), and
-all three configurations of a seed share it; the fine-food reviews have one fixed 4,000/1,000 split,
+all configurations of a seed share it; the fine-food reviews have one fixed 4,000/1,000 split,
 so there the seed changes only the training randomness (and TF-IDF, deterministic, repeats itself).
 Rows: per configuration the mean accuracy and its 95% Student-t interval over seeds (`kind=config`);
 per pair a paired t-test over seeds (`kind=paired`); per pair and seed an exact McNemar test on the
 per-text outcomes (`kind=mcnemar`). A plot per corpus goes to `results/compare_<corpus>.png`.
 
 The runs live in `$ULMFIT_NB_HOME/bench_compare/<corpus>/<config>/seed<S>` and a finished run (one
-with `predictions.json`) is read back, not repeated: a full run is about 15 CPU-minutes per ULMFiT
-run on 2 cores, 12 of them in all; run it in the background. `BENCH_COMPARE_SEEDS=42,1` and
-`BENCH_COMPARE_CORPORA=bbc_news` run a part. `quick` is a smoke test: 300 BBC News articles cut to
+with `predictions.json`) is read back, not repeated: a BBC News ULMFiT run is 20-35 minutes at one thread,
+a fine-food one 5-14; run it in the background. `BENCH_COMPARE_SEEDS=42,1`, `BENCH_COMPARE_CORPORA=bbc_news`
+and `BENCH_COMPARE_CONFIGS=ulmfit,ulmfit_sp` run a part (TF-IDF always runs). `quick` is a smoke test: 300 BBC News articles cut to
 60 words, two seeds, tiny budgets, in a temporary folder.
 """
-import os, sys, tempfile, time
+import dataclasses, json, os, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 from ulmfit_nb.data import Corpus, bbc_news, fine_food_reviews, cache_dir
-from ulmfit_nb.interpret import RunResult, train_seeds, compare_runs, texts_digest
+from ulmfit_nb.interpret import RunResult, train_seeds, compare_runs, texts_digest, load_run
+from ulmfit_nb.tokenize import Tokenizer, tokenize_corpus
+from ulmfit_nb.ulmfit import (RunConfig, StopOnDivergence, Ensemble, check_labels, evaluate, finetune_target_lm, flip_store,
+                              load_classifier, load_pretrained, lm_from_pretrained, save_predictions, shipped_model_dir, train_classifier)
 
 MAIN_JOB = dict(lm_max_batches=40, lm_valid_batches=20)   # where `ulmfit_nb train`'s defaults differ from run_ulmfit's
-CONFIGS = {'ulmfit': {}, 'scratch': dict(pretrained=None, lm_frozen_epochs=0, lm_epochs=0)}
+NO_STAGE2 = dict(lm_frozen_epochs=0, lm_epochs=0)
+NO_PRETRAINING = dict(NO_STAGE2, pretrained='none')
+CONFIGS = {'ulmfit': {}, 'scratch': NO_PRETRAINING, 'no_lm_finetune': NO_STAGE2,
+           'ulmfit_sp': dict(tokenizer='sp'), 'scratch_sp': dict(NO_PRETRAINING, tokenizer='sp')}
+ENSEMBLES = {'ulmfit_fwd_bwd': ('ulmfit', 'shipped'), 'scratch_fwd_bwd': ('scratch', 'none')}   # name: (forward member's config, pretrained_bwd)
 QUICK = dict(max_vocab=2000, lm_max_batches=2, lm_valid_batches=2, cls_epochs=1, bs=32)
 
 def tfidf_lr(corpus: Corpus, seed: int) -> RunResult:
@@ -45,6 +63,42 @@ def tfidf_lr(corpus: Corpus, seed: int) -> RunResult:
     correct = lr.predict(vec.transform([t for t, m in zip(texts, v) if m])) == labels[v]
     return RunResult('tfidf_lr', seed, float(correct.mean()), correct, texts_digest(corpus.valid.texts))
 
+def backward_member(corpus: Corpus, fwd_dir, out, seed: int, pretrained_bwd, **settings) -> RunResult:
+    """The forward+backward ensemble that `ulmfit_nb train --backward --pretrained-bwd ...` trains, without training its forward
+    member again: that member is the forward run `fwd_dir` (same corpus, split, seed and settings), because stages 2 and 3
+    reseed themselves and the forward member is trained first. Only the backward member is trained here (stages 2-3 on the
+    reversed token store, from `pretrained_bwd`); `--quick` checks that the result equals a full `run_ulmfit(backward=True)`."""
+    out, fwd_dir = Path(out), Path(fwd_dir)
+    if (out/'predictions.json').is_file(): return load_run(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = dataclasses.replace(RunConfig(), **settings, seed=seed, backward=True, pretrained_bwd=pretrained_bwd)
+    classes, is_valid = check_labels(corpus), np.asarray(corpus.is_valid)
+    cfg = cfg.resolved(int((~is_valid).sum()))
+    t0 = time.perf_counter()
+    store = flip_store(tokenize_corpus(corpus, tokenizer=Tokenizer(), max_vocab=cfg.max_vocab, progress=False))
+    kw = dict(device=cfg.device, progress='silent', path=out, cbs=[StopOnDivergence()])
+    measured = {}
+    pre = None if pretrained_bwd in (None, 'none') else load_pretrained(shipped_model_dir(backward=True) if pretrained_bwd == 'shipped' else pretrained_bwd)
+    lm, m = None, {}   # as run_ulmfit's stages: stage 2 if it has epochs, else the pretrained model (if any) as it is
+    if cfg.lm_frozen_epochs or cfg.lm_epochs: lm, m = finetune_target_lm(store, is_valid, pre, cfg, '_bwd', measured, **kw)
+    elif pre is not None: lm = lm_from_pretrained(store.vocab, pre, tokenizer_name=store.tokenizer_name)[0]
+    bwd = train_classifier(store, is_valid, classes, lm, cfg, '_bwd', **kw)
+    fwd, valid = load_classifier(fwd_dir/'classifier.safetensors'), corpus.valid
+    res = evaluate(Ensemble([fwd, bwd]), valid.texts, valid.labels)
+    acc = {f'accuracy{t}': evaluate(c, valid.texts, valid.labels)['accuracy'] for c, t in ((fwd, '_fwd'), (bwd, '_bwd'))}
+    bwd.export(out/'classifier_bwd.safetensors')
+    save_predictions(res, out/'predictions.json')
+    (out/'summary.json').write_text(json.dumps(dict(settings=dict(dataclasses.asdict(cfg), forward_run=str(fwd_dir)), accuracy=res['accuracy'],
+                                                    **acc, **m, backward_member_s=round(time.perf_counter() - t0, 1)), indent=1))
+    return load_run(out)
+
+def ensembles(corpus, resplit, seeds, home, name, **common) -> list[RunResult]:
+    "The ensemble `name` of `ENSEMBLES` for every seed: its forward runs (trained first if missing), then `backward_member`"
+    fwd, bwd = ENSEMBLES[name]
+    train_seeds(corpus, {fwd: CONFIGS[fwd]}, seeds, home, resplit=resplit, **common)   # read back when finished
+    return [dataclasses.replace(backward_member(corpus.split(resplit, seed=s) if resplit else corpus, home/fwd/f'seed{s}',
+                                                home/name/f'seed{s}', s, bwd, **common, **CONFIGS[fwd]), config=name) for s in seeds]
+
 def _corpora(quick):
     bbc = bbc_news()
     if quick:
@@ -52,7 +106,9 @@ def _corpora(quick):
         sub = bbc.subset(idx)
         return {'bbc_news': (Corpus(np.array([' '.join(t.split()[:60]) for t in sub.texts], dtype=object), sub.labels,
                                     None, 'bbc_quick'), 0.2)}
-    return {'bbc_news': (bbc, 0.2), 'fine_food': (fine_food_reviews(), None)}
+    food = fine_food_reviews()
+    # development splits, for choosing settings: the training texts only (BBC News: seed 42's), each seed carving its own 20%
+    return {'bbc_news': (bbc, 0.2), 'fine_food': (food, None), 'fine_food_dev': (food.train, 0.2), 'bbc_news_dev': (bbc.split(0.2, seed=42).train, 0.2)}
 
 def _rows(name, cmp):
     rows = [dict(corpus=name, kind='config', config=r.config, n=r.n, mean=r.mean, lo=r.lo, hi=r.hi,
@@ -63,16 +119,31 @@ def _rows(name, cmp):
              for r in cmp.mcnemar.itertuples()]
     return rows
 
+def _check_shortcut(corpus, ens_dir, seed, common):
+    "The `backward_member` ensemble equals the one a full `run_ulmfit(backward=True)` trains (same probabilities)"
+    from ulmfit_nb.ulmfit import run_ulmfit
+    full, _ = run_ulmfit(corpus, ens_dir.parent/'full', **common, seed=seed, backward=True, pretrained_bwd='shipped',
+                         progress='silent', log=lambda *a: None)
+    p = np.array(json.loads((ens_dir/'predictions.json').read_text())['probs'])
+    diff = np.abs(full.predict_proba(list(corpus.valid.texts)) - p).max()
+    print(f'backward_member shortcut vs full run_ulmfit(backward=True): largest probability difference {diff:.2e}')
+    assert diff < 1e-5, diff
+
 def run(quick=False):
     seeds = [int(s) for s in os.environ.get('BENCH_COMPARE_SEEDS', '').split(',') if s] or ([0, 1] if quick else [42, 1, 2])
     names = [c for c in os.environ.get('BENCH_COMPARE_CORPORA', '').split(',') if c]
+    configs = [c for c in os.environ.get('BENCH_COMPARE_CONFIGS', '').split(',') if c] or [*CONFIGS, *ENSEMBLES]
+    if quick: configs = ['ulmfit', 'scratch', 'ulmfit_fwd_bwd']
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) if quick else cache_dir()/'bench_compare'
         for name, (corpus, resplit) in _corpora(quick).items():
             if names and name not in names: continue
             t0 = time.perf_counter()
-            runs = train_seeds(corpus, CONFIGS, seeds, home/name, resplit=resplit, **(QUICK if quick else MAIN_JOB))
+            common = QUICK if quick else MAIN_JOB
+            runs = train_seeds(corpus, {k: v for k, v in CONFIGS.items() if k in configs}, seeds, home/name, resplit=resplit, **common)
+            runs += [r for ens in ENSEMBLES if ens in configs for r in ensembles(corpus, resplit, seeds, home/name, ens, **common)]
+            if quick: _check_shortcut(corpus.split(resplit, seed=seeds[0]), home/name/'ulmfit_fwd_bwd'/f'seed{seeds[0]}', seeds[0], common)
             runs += [tfidf_lr(corpus.split(resplit, seed=s) if resplit else corpus, s) for s in seeds]
             cmp = compare_runs(runs)
             print(cmp.format(), f'\n({time.perf_counter() - t0:.0f} s)', flush=True)

@@ -450,7 +450,7 @@ def _extend_reads(extend: dict, n_shards: int) -> str:
             ([f'{again} of the {n_shards} shards once more' if again < n_shards else f'all {n_shards} shards once more'] if again else [])
     return ', reading ' + ', then '.join(parts)
 
-# %% ../nbs/08_pretrain.ipynb #93a708f6
+# %% ../nbs/08_pretrain.ipynb #c0738b00
 def _card_tokens(model, vocab, r: dict) -> tuple[str, str]:
     "What the card says of the tokens and of the vocabulary: words (a run without `tokenizer` in its settings) or SentencePiece"
     s, sp = r['settings'] or {}, getattr(model, 'tokenizer', None)
@@ -464,6 +464,17 @@ def _card_tokens(model, vocab, r: dict) -> tuple[str, str]:
             f"Vocabulary: the {len(sp.base):,} pieces of that model (asked for {s['sp_vocab']:,}; special tokens and the 256\n"
             f"UTF-8 bytes included), padded to {len(vocab):,}")
 
+def _card_role(model) -> tuple[str, str, str]:
+    "A shipped model's folder name, its kind for the card's title and what uses it: words forwards, words backwards, or subwords"
+    if getattr(model, 'backward', False):
+        return (shipped_model_dir(backward=True).name, 'backward ', 'it reads every document from its\nend. '
+                "`ulmfit_nb train --backward --pretrained-bwd shipped` (`RunConfig(backward=True, pretrained_bwd='shipped')`) starts the\n"
+                'backward member of the forward+backward ensemble from it.')
+    if getattr(model, 'tokenizer', None) is not None:
+        return (shipped_model_dir(tokenizer='sp').name, 'subword ', 'it reads SentencePiece pieces.\n'
+                "`ulmfit_nb train --tokenizer sp` (`RunConfig(tokenizer='sp')`) fine-tunes it, and its tokenizer becomes the run's.")
+    return shipped_model_dir().name, '', '`ulmfit_nb.ulmfit.load_pretrained()`\nreturns it and the main job fine-tunes it by default.'
+
 def _card_corpus(model, vocab, r: dict, manifest: dict) -> str:
     last, per, c = r['log'][-1], r['tokens']['per_source'], model.config
     finished = last['shard'] + 1 >= run_stages(r)[-1][2]
@@ -473,12 +484,13 @@ def _card_corpus(model, vocab, r: dict, manifest: dict) -> str:
     held_tok, held_docs = sum(per[s]['heldout_tokens'] for s in per), sum(per[s]['heldout_docs'] for s in per)
     rows = '\n'.join(f"| {s} | {manifest[s]['docs']:,} | {per[s]['tokens']:,} | {per[s]['heldout_docs']:,} / {per[s]['heldout_tokens']:,} | "
                      f"{manifest[s]['package']} | {manifest[s]['licence']} |" for s in manifest)
-    return f"""# general_en: the language model shipped with ulmfit_nb
+    name, kind, role = _card_role(model)
+    decoder = (f'tied adaptive softmax with cutoffs {", ".join(f"{x:,}" for x in c.adaptive)}' if c.adaptive else 'tied decoder')
+    return f"""# {name}: the {kind}language model shipped with ulmfit_nb
 
 An AWD-LSTM language model of general English, the lesson's tiny configuration
-({c.emb_sz}/{c.n_hid}/{c.n_layers}: embedding {c.emb_sz}, hidden {c.n_hid}, {c.n_layers} LSTM layers, tied decoder),
-stored in fp16. It is stage 1 of ULMFiT for users who cannot download WikiText-103 weights;
-`ulmfit_nb.ulmfit.load_pretrained()` returns it and the main job fine-tunes it by default.
+({c.emb_sz}/{c.n_hid}/{c.n_layers}: embedding {c.emb_sz}, hidden {c.n_hid}, {c.n_layers} LSTM layers, {decoder}),
+stored in fp16. It is stage 1 of ULMFiT for users who cannot download WikiText-103 weights; {role}
 
 **Held-out perplexity: {last['valid_ppl']:.1f}** (next-token accuracy {last['accuracy']:.1%}) on {held_tok:,} tokens of
 {held_docs} documents held out from training (a seeded {r['settings']['valid_pct']:.0%} of each source's documents), measured
@@ -545,22 +557,23 @@ training wall time {last['wall_s'] / 60:.0f} min (evaluations included).
 
 {notes}"""
 
-# %% ../nbs/08_pretrain.ipynb #72e0c606
+# %% ../nbs/08_pretrain.ipynb #c8c232c1
 CARD_FILES = ('model.safetensors', 'vocab.json', 'config.json')   # and `tokenizer.model`, in a subword model's folder
 HARDWARE = '2-core AMD EPYC CPU (torch 2.13.0+cpu), shared with other work'
 
 def export_general(run=None, # folder of the `pretrain` run (default: the cache's `pretrain_general_en`)
                    corpus=None, # folder of the corpus it was trained on (default: the cache's `general_en`)
-                   dest=None, # folder to write (default: the package's shipped model, `ulmfit_nb/pretrained/general_en`)
+                   dest=None, # folder to write (default: the package's shipped model of the run's kind, `ulmfit_nb/pretrained/general_en[_sp][_bwd]`)
                    hardware: str = HARDWARE, # the machine, for the model card
                   ) -> Path:
     "Write the model of a pretraining run as the shipped model: fp16 safetensors, vocab, config (tokenizer.model for subwords) and MODEL_CARD.md"
-    run, dest = Path(run or cache_dir()/'pretrain_general_en'), Path(dest or shipped_model_dir())
+    run = Path(run or cache_dir()/'pretrain_general_en')
     corpus = Path(corpus or cache_dir()/'general_en')
     r = read_run(run)
     if not (corpus/'manifest.json').is_file(): raise FileNotFoundError(f'no corpus manifest in {corpus}: pass the corpus the run was trained on')
     manifest = json.loads((corpus/'manifest.json').read_text())
     model, vocab = load_pretrained(run/'lm')
+    dest = Path(dest or shipped_model_dir(model.backward, 'sp' if model.tokenizer is not None else 'regex'))
     last = r['log'][-1]
     save_pretrained(model, vocab, dest, tokenizer=model.tokenizer, extra=dict(heldout_perplexity=round(last['valid_ppl'], 2),
                                                    tokens_seen=last['tokens_seen'], trained_on='general_en',

@@ -35,20 +35,25 @@ __all__ = ['CARD_ROW', 'ULMFIT_MOMS', 'EXPORT_FORMAT', 'CHARS_PER_TOKEN', 'SP_TE
            'folder_lock', 'remove_stale', 'start_over', 'StopOnDivergence', 'pretrain_general_lm', 'finetune_target_lm',
            'classifier_techniques', 'train_classifier', 'run_tokenizer', 'run_settings', 'run_ulmfit']
 
-# %% ../nbs/07_ulmfit.ipynb #d21a960a
-def shipped_model_dir(backward: bool = False) -> Path:
-    "Folder of the language model that ships inside the package (`backward`: where the backward one ships, `general_en_bwd`)"
+# %% ../nbs/07_ulmfit.ipynb #67a2552f
+def shipped_model_dir(backward: bool = False, tokenizer: str = 'regex') -> Path:
+    """Folder of a language model that ships inside the package: `general_en` (words, forwards), `general_en_bwd` (`backward`)
+    or `general_en_sp` (`tokenizer='sp'`: SentencePiece pieces, forwards)"""
     import ulmfit_nb
-    return Path(ulmfit_nb.__file__).parent/'pretrained'/('general_en_bwd' if backward else 'general_en')
+    return Path(ulmfit_nb.__file__).parent/'pretrained'/('general_en' + ('_sp' if tokenizer == 'sp' else '') + ('_bwd' if backward else ''))
 
-def _pretrained_bwd(v: str | None, backward: bool) -> str | None:
-    "`RunConfig.pretrained_bwd` checked: only with `backward`, and 'shipped' only when the package ships a backward model"
-    v = None if v is None or str(v).lower() == 'none' else str(v)
-    if v is not None and not backward:
+def _pretrained_bwd(v: str | None, backward: bool, pretrained: str = 'shipped', tokenizer: str = 'regex') -> str | None:
+    """`RunConfig.pretrained_bwd` checked and resolved: only with `backward`; 'shipped' only when the package ships a backward
+    model; None (not given) becomes 'shipped' when the forward model is the shipped word-level one and a backward one ships, else 'none'"""
+    v = None if v is None else 'none' if str(v).lower() == 'none' else str(v)
+    if not backward:
+        if v in (None, 'none'): return None
         raise ValueError(f'pretrained_bwd {v!r} starts the backward model: add backward=True (--backward), or leave pretrained_bwd out')
-    if v == 'shipped' and not (shipped_model_dir(backward=True)/'config.json').is_file():
-        raise ValueError("pretrained_bwd 'shipped': no backward language model ships with this package yet; give a folder from "
-                         'tools/pretrain_lm.py --backward, or leave pretrained_bwd out (the backward model then starts from random weights)')
+    ships = (shipped_model_dir(backward=True)/'config.json').is_file()
+    if v == 'shipped' and not ships:
+        raise ValueError("pretrained_bwd 'shipped': no backward language model ships with this package; give a folder from "
+                         "tools/pretrain_lm.py --backward, or 'none' (the backward model then starts from random weights)")
+    if v is None: v = 'shipped' if ships and pretrained == 'shipped' and tokenizer == 'regex' else 'none'
     return v
 
 def _write_atomic(path, data: bytes) -> Path:
@@ -130,7 +135,7 @@ def match_embeddings(sd: dict, old_vocab: Vocab, new_vocab: Vocab) -> tuple[dict
         out['1.decoder.bias'] = nb
     return out, dict(known=int(known.sum()), new=int((~known).sum()), vocab=len(new_vocab))
 
-# %% ../nbs/07_ulmfit.ipynb #d11896a9
+# %% ../nbs/07_ulmfit.ipynb #b36c20aa
 def _pretrained(pretrained):
     if isinstance(pretrained, tuple): return pretrained
     return load_pretrained(pretrained)
@@ -146,10 +151,13 @@ def _lm_adaptive(v) -> str | None:
         raise ValueError(f"lm_adaptive must be increasing positive cutoffs such as '2000,6000', 'full' or None, got {v!r}")
     return ','.join(map(str, c))
 
-def lm_cutoffs(adaptive, pretrained_config: AWDConfig | None = None) -> tuple[int, ...] | None:
-    "The cutoffs of a language model's adaptive softmax: `adaptive`'s ('2000,6000'; 'full': None), or with None the pretrained model's own"
+def lm_cutoffs(adaptive, pretrained_config: AWDConfig | None = None, vocab_sz: int | None = None) -> tuple[int, ...] | None:
+    """The cutoffs of a language model's adaptive softmax: `adaptive`'s ('2000,6000'; 'full': None), or with None the pretrained
+    model's own, those below `vocab_sz` (a target vocab smaller than a cluster's start has no tokens for it; none left: full softmax)"""
     s = _lm_adaptive(adaptive)
-    if s is None: return getattr(pretrained_config, 'adaptive', None)
+    if s is None:
+        own = getattr(pretrained_config, 'adaptive', None)
+        return own if own is None or vocab_sz is None else tuple(c for c in own if c < vocab_sz) or None
     return None if s == 'full' else parse_cutoffs(s)
 
 def _check_cutoffs(cutoffs, vocab_sz: int, source: str):
@@ -170,15 +178,14 @@ def lm_from_pretrained(vocab: Vocab, pretrained=None, drop_mult: float = 1.,
     "A language model for `vocab` initialised from `pretrained` (folder, `(model, vocab)`, or None: the shipped model)"
     pm, pv = _pretrained(pretrained)
     check_tokenizer(getattr(pm, 'tokenizer_name', None), tokenizer_name, 'the pretrained language model')
-    cutoffs = lm_cutoffs(adaptive, pm.config)
-    _check_cutoffs(cutoffs, len(vocab), 'lm_adaptive' if _lm_adaptive(adaptive) else "the pretrained model's own")
+    cutoffs = lm_cutoffs(adaptive, pm.config, len(vocab))
+    _check_cutoffs(cutoffs, len(vocab), 'lm_adaptive')   # only asked-for cutoffs can be too large
     sd, info = match_embeddings(pm.state_dict(), pv, vocab)
     config = pm.config if cutoffs == pm.config.adaptive else dataclasses.replace(pm.config, adaptive=cutoffs)
     model = get_language_model(len(vocab), config, drop_mult, pad_id=vocab.pad_id)
     _load_matched(model, sd, keep_clusters=cutoffs == pm.config.adaptive)   # other cutoffs are other clusters
     model.tokenizer_name = tokenizer_name
     return model, info
-
 
 # %% ../nbs/07_ulmfit.ipynb #3bf4b0a1
 ULMFIT_MOMS = (0.8, 0.7, 0.8)   # the momentum cycle of the lesson's ULMFiT fits
@@ -614,14 +621,14 @@ def _cls_epochs(epochs, schedule: str, n_train: int | None = None, bs: int = 32)
 # %% ../nbs/07_ulmfit.ipynb #a8ae9984
 def _is_int(v, lo: int) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo
 
-# %% ../nbs/07_ulmfit.ipynb #99d23ba7
+# %% ../nbs/07_ulmfit.ipynb #a2a7cd5d
 @dataclass
 class RunConfig:
     "The settings of a ULMFiT run: `run_ulmfit`, summary.json and the command line all derive from these fields"
-    pretrained: str = 'shipped'  # 'shipped' (the package's general-English LM), 'none', or a folder written by save_lm
+    pretrained: str = 'shipped'  # 'shipped' (the package's general-English LM: words, or pieces with tokenizer 'sp'), 'none', or a folder written by save_lm
     size: str = 'tiny'  # 'tiny' (300/300/2, the shipped model's size) or 'paper' (400/1152/3, for a GPU)
     max_vocab: int = 12000  # largest word vocabulary of the target corpus (tokenizer 'regex')
-    tokenizer: str = 'regex'  # 'regex' (words, the lesson's) or 'sp' (SentencePiece subwords, trained on the training texts); a pretrained model's own wins
+    tokenizer: str = 'regex'  # 'regex' (words, the lesson's) or 'sp' (SentencePiece pieces: the shipped subword model's; with pretrained 'none', trained on the training texts); a pretrained model's own wins
     sp_vocab: int = 15000  # pieces of the SentencePiece model (tokenizer 'sp'; at most: a small corpus may give fewer)
     bs: int = 64  # language-model batch size
     bptt: int = 70  # tokens the LSTMs read at a time
@@ -644,7 +651,7 @@ class RunConfig:
     early_stopping: int = 0  # stop the classifier after this many epochs without a better validation loss, keeping the best (0: off)
     grad_accum: int = 1  # classifier optimizer steps every grad_accum batches: cls_bs 8 with 4 uses less memory than cls_bs 32
     backward: bool = False  # also train a backward model and ensemble the two
-    pretrained_bwd: str | None = None  # with backward: the backward model's pretrained LM, a folder from tools/pretrain_lm.py --backward or 'shipped' (None: random weights)
+    pretrained_bwd: str | None = None  # with backward: the backward model's pretrained LM: 'shipped', a folder from tools/pretrain_lm.py --backward, or 'none' (random weights); not given: 'shipped' with the shipped word-level forward model, else 'none'
     seed: int = 42  # seed of every random draw: the same seed repeats a CPU run exactly
     device: str | None = None  # 'cpu', 'cuda', 'cuda:1', ... (None: a GPU if there is one)
 
@@ -663,7 +670,8 @@ class RunConfig:
         need(self.drop_mult >= 0 and self.lm_drop_mult >= 0, 'drop_mult' if self.drop_mult < 0 else 'lm_drop_mult', '>= 0')
         _cls_epochs(self.cls_epochs, self.cls_schedule)   # its own message
         self.lm_adaptive = _lm_adaptive(self.lm_adaptive)   # one spelling, so that a resume compares it equal
-        self.pretrained_bwd = _pretrained_bwd(self.pretrained_bwd, self.backward)
+        self.pretrained = 'none' if self.pretrained is None or str(self.pretrained).lower() == 'none' else str(self.pretrained)   # None: no pretraining, never the default
+        self.pretrained_bwd = _pretrained_bwd(self.pretrained_bwd, self.backward, self.pretrained, self.tokenizer)
         if self.device is not None:
             try: dev = torch.device(self.device)
             except RuntimeError: raise ValueError(f"device must be a torch device such as 'cpu' or 'cuda', got {self.device!r}") from None
@@ -879,11 +887,15 @@ def _target_stages(store, is_valid, classes, pre, cfg, summary, tag, log, learne
     with timed(summary, f'stage3_classifier{tag}', log):
         return train_classifier(store, is_valid, classes, lm, cfg, tag, **learner_kw)
 
-# %% ../nbs/07_ulmfit.ipynb #a7d1c0e3
+# %% ../nbs/07_ulmfit.ipynb #a4646f7f
 def _load_pretrained(cfg: RunConfig):
     "The forward pretrained model of a run (None for 'none'); a backward one is refused"
     if cfg.pretrained == 'none': return None
-    pre = load_pretrained(None if cfg.pretrained == 'shipped' else cfg.pretrained)
+    shipped = shipped_model_dir(tokenizer=cfg.tokenizer)   # the subword one with tokenizer 'sp'
+    if cfg.pretrained == 'shipped' and cfg.tokenizer == 'sp' and not (shipped/'config.json').is_file():
+        raise ValueError("tokenizer 'sp' needs a subword language model, and none ships with this package yet: pass --pretrained none, "
+                         'or a language model folder saved with its SentencePiece tokenizer')
+    pre = load_pretrained(shipped if cfg.pretrained == 'shipped' else cfg.pretrained)
     if pre[0].backward:
         raise ValueError(f'pretrained {cfg.pretrained}: this language model reads text backwards (its config.json says backward: true): '
                          'give it as pretrained_bwd (--pretrained-bwd) with backward (--backward), and a forward model as pretrained')
@@ -891,7 +903,7 @@ def _load_pretrained(cfg: RunConfig):
 
 def _load_pretrained_bwd(cfg: RunConfig):
     "The backward member's pretrained model (None: random weights); a forward one is refused"
-    if cfg.pretrained_bwd is None: return None
+    if cfg.pretrained_bwd in (None, 'none'): return None
     path = shipped_model_dir(backward=True) if cfg.pretrained_bwd == 'shipped' else Path(cfg.pretrained_bwd)
     pre = load_pretrained(path)
     if not pre[0].backward:
@@ -901,10 +913,10 @@ def _load_pretrained_bwd(cfg: RunConfig):
 
 def _bwd_origin(cfg: RunConfig) -> str:
     "What the log says the backward model starts from"
-    if cfg.pretrained_bwd is not None: return f'backward model: starts from the backward language model {cfg.pretrained_bwd}'
+    if cfg.pretrained_bwd not in (None, 'none'): return f'backward model: starts from the backward language model {cfg.pretrained_bwd}'
     ships = (shipped_model_dir(backward=True)/'config.json').is_file()
-    return 'backward model: starts from random weights, no pretrained_bwd given (' + (
-        "pretrained_bwd='shipped' takes the shipped backward model)" if ships else 'none ships with the package yet)')
+    return "backward model: starts from random weights (pretrained_bwd 'none'; " + (
+        "pretrained_bwd='shipped' takes the shipped backward model)" if ships else 'no backward language model ships with the package)')
 
 def _fmt_config(c: AWDConfig) -> str: return f'{c.emb_sz}/{c.n_hid}/{c.n_layers}'
 
@@ -914,8 +926,7 @@ def _check_pretrained(pre, cfg: RunConfig, store: TokenStore, what: str = 'the p
         c = dataclasses.replace(pre[0].config, adaptive=None)   # the softmax is the run's choice, the sizes are not
         if c != SIZES[cfg.size]: raise ValueError(f'{what} is {_fmt_config(c)}, size {cfg.size!r} is {_fmt_config(SIZES[cfg.size])}: pick the matching size')
         check_tokenizer(getattr(pre[0], 'tokenizer_name', None), store.tokenizer_name, what)
-    _check_cutoffs(lm_cutoffs(cfg.lm_adaptive, pre[0].config if pre else None), len(store.vocab),
-                   'lm_adaptive' if cfg.lm_adaptive else f"{what}'s own")
+    _check_cutoffs(lm_cutoffs(cfg.lm_adaptive, pre[0].config if pre else None, len(store.vocab)), len(store.vocab), 'lm_adaptive')
 
 def _pretrained_lm(cfg: RunConfig, general, pre, tokenizer, summary, log, learner_kw):
     "Stage 1 on `general` (with the run's `tokenizer`), or the pretrained model `pre` (None for 'none')"
@@ -924,7 +935,6 @@ def _pretrained_lm(cfg: RunConfig, general, pre, tokenizer, summary, log, learne
             pre, ppl = pretrain_general_lm(general, cfg, tokenizer, **learner_kw)
             summary.update(general_lm_perplexity=ppl)
     return pre
-
 
 # %% ../nbs/07_ulmfit.ipynb #c88400fb
 def run_ulmfit(corpus: Corpus, out='ulmfit_run', config: RunConfig | None = None, general: Corpus | None = None,
