@@ -50,6 +50,7 @@ NO_PRETRAINING = dict(NO_STAGE2, pretrained='none')
 CONFIGS = {'ulmfit': {}, 'scratch': NO_PRETRAINING, 'no_lm_finetune': NO_STAGE2,
            'ulmfit_sp': dict(tokenizer='sp'), 'scratch_sp': dict(NO_PRETRAINING, tokenizer='sp')}
 ENSEMBLES = {'ulmfit_fwd_bwd': ('ulmfit', 'shipped'), 'scratch_fwd_bwd': ('scratch', 'none')}   # name: (forward member's config, pretrained_bwd)
+ROW_KEY = ('corpus', 'kind', 'config', 'seeds')   # run.py keeps the rows of corpora this run did not measure
 QUICK = dict(max_vocab=2000, lm_max_batches=2, lm_valid_batches=2, cls_epochs=1, bs=32)
 
 def tfidf_lr(corpus: Corpus, seed: int) -> RunResult:
