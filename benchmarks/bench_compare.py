@@ -41,8 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 from ulmfit_nb.data import Corpus, bbc_news, fine_food_reviews, cache_dir
 from ulmfit_nb.interpret import RunResult, train_seeds, compare_runs, texts_digest, load_run
 from ulmfit_nb.tokenize import Tokenizer, tokenize_corpus
-from ulmfit_nb.ulmfit import (RunConfig, StopOnDivergence, Ensemble, check_labels, evaluate, finetune_target_lm, flip_store,
-                              load_classifier, load_pretrained, lm_from_pretrained, save_predictions, shipped_model_dir, train_classifier)
+from ulmfit_nb.ulmfit import (RunConfig, RunSummary, StopOnDivergence, Ensemble, check_labels, evaluate, flip_store, load_classifier,
+                              save_predictions, _load_pretrained_bwd, _target_stages)
 
 MAIN_JOB = dict(lm_max_batches=40, lm_valid_batches=20)   # where `ulmfit_nb train`'s defaults differ from run_ulmfit's
 NO_STAGE2 = dict(lm_frozen_epochs=0, lm_epochs=0)
@@ -78,19 +78,15 @@ def backward_member(corpus: Corpus, fwd_dir, out, seed: int, pretrained_bwd, **s
     t0 = time.perf_counter()
     store = flip_store(tokenize_corpus(corpus, tokenizer=Tokenizer(), max_vocab=cfg.max_vocab, progress=False))
     kw = dict(device=cfg.device, progress='silent', path=out, cbs=[StopOnDivergence()])
-    measured = {}
-    pre = None if pretrained_bwd in (None, 'none') else load_pretrained(shipped_model_dir(backward=True) if pretrained_bwd == 'shipped' else pretrained_bwd)
-    lm, m = None, {}   # as run_ulmfit's stages: stage 2 if it has epochs, else the pretrained model (if any) as it is
-    if cfg.lm_frozen_epochs or cfg.lm_epochs: lm, m = finetune_target_lm(store, is_valid, pre, cfg, '_bwd', measured, **kw)
-    elif pre is not None: lm = lm_from_pretrained(store.vocab, pre, tokenizer_name=store.tokenizer_name)[0]
-    bwd = train_classifier(store, is_valid, classes, lm, cfg, '_bwd', **kw)
+    summary = RunSummary(out/'summary.json')   # run_ulmfit's stages 2-3 of one direction record their measurements in it
+    bwd = _target_stages(store, is_valid, classes, _load_pretrained_bwd(cfg), cfg, summary, '_bwd', lambda *a: None, kw)
     fwd, valid = load_classifier(fwd_dir/'classifier.safetensors'), corpus.valid
     res = evaluate(Ensemble([fwd, bwd]), valid.texts, valid.labels)
     acc = {f'accuracy{t}': evaluate(c, valid.texts, valid.labels)['accuracy'] for c, t in ((fwd, '_fwd'), (bwd, '_bwd'))}
     bwd.export(out/'classifier_bwd.safetensors')
     save_predictions(res, out/'predictions.json')
-    (out/'summary.json').write_text(json.dumps(dict(settings=dict(dataclasses.asdict(cfg), forward_run=str(fwd_dir)), accuracy=res['accuracy'],
-                                                    **acc, **m, backward_member_s=round(time.perf_counter() - t0, 1)), indent=1))
+    summary.update(settings=dict(dataclasses.asdict(cfg), forward_run=str(fwd_dir)), accuracy=res['accuracy'], **acc,
+                   backward_member_s=round(time.perf_counter() - t0, 1))
     return load_run(out)
 
 def ensembles(corpus, resplit, seeds, home, name, **common) -> list[RunResult]:

@@ -450,7 +450,7 @@ def _extend_reads(extend: dict, n_shards: int) -> str:
             ([f'{again} of the {n_shards} shards once more' if again < n_shards else f'all {n_shards} shards once more'] if again else [])
     return ', reading ' + ', then '.join(parts)
 
-# %% ../nbs/08_pretrain.ipynb #c0738b00
+# %% ../nbs/08_pretrain.ipynb #0bb13da1
 def _card_tokens(model, vocab, r: dict) -> tuple[str, str]:
     "What the card says of the tokens and of the vocabulary: words (a run without `tokenizer` in its settings) or SentencePiece"
     s, sp = r['settings'] or {}, getattr(model, 'tokenizer', None)
@@ -464,16 +464,21 @@ def _card_tokens(model, vocab, r: dict) -> tuple[str, str]:
             f"Vocabulary: the {len(sp.base):,} pieces of that model (asked for {s['sp_vocab']:,}; special tokens and the 256\n"
             f"UTF-8 bytes included), padded to {len(vocab):,}")
 
+def _shipped_dir(model) -> Path:
+    "Where the package ships a model of `model`'s kind (direction and tokenizer): its default export folder, named in its card"
+    return shipped_model_dir(getattr(model, 'backward', False), 'sp' if getattr(model, 'tokenizer', None) is not None else 'regex')
+
 def _card_role(model) -> tuple[str, str, str]:
     "A shipped model's folder name, its kind for the card's title and what uses it: words forwards, words backwards, or subwords"
-    if getattr(model, 'backward', False):
-        return (shipped_model_dir(backward=True).name, 'backward ', 'it reads every document from its\nend. '
-                "`ulmfit_nb train --backward --pretrained-bwd shipped` (`RunConfig(backward=True, pretrained_bwd='shipped')`) starts the\n"
-                'backward member of the forward+backward ensemble from it.')
-    if getattr(model, 'tokenizer', None) is not None:
-        return (shipped_model_dir(tokenizer='sp').name, 'subword ', 'it reads SentencePiece pieces.\n'
-                "`ulmfit_nb train --tokenizer sp` (`RunConfig(tokenizer='sp')`) fine-tunes it, and its tokenizer becomes the run's.")
-    return shipped_model_dir().name, '', '`ulmfit_nb.ulmfit.load_pretrained()`\nreturns it and the main job fine-tunes it by default.'
+    bwd, sp = getattr(model, 'backward', False), getattr(model, 'tokenizer', None) is not None
+    kind = ('backward ' if bwd else '') + ('subword ' if sp else '')
+    if bwd: role = ('it reads every document from its\nend. '
+                    "`ulmfit_nb train --backward --pretrained-bwd shipped` (`RunConfig(backward=True, pretrained_bwd='shipped')`) starts the\n"
+                    'backward member of the forward+backward ensemble from it.')
+    elif sp: role = ('it reads SentencePiece pieces.\n'
+                     "`ulmfit_nb train --tokenizer sp` (`RunConfig(tokenizer='sp')`) fine-tunes it, and its tokenizer becomes the run's.")
+    else: role = '`ulmfit_nb.ulmfit.load_pretrained()`\nreturns it and the main job fine-tunes it by default.'
+    return _shipped_dir(model).name, kind, role
 
 def _card_corpus(model, vocab, r: dict, manifest: dict) -> str:
     last, per, c = r['log'][-1], r['tokens']['per_source'], model.config
@@ -557,7 +562,7 @@ training wall time {last['wall_s'] / 60:.0f} min (evaluations included).
 
 {notes}"""
 
-# %% ../nbs/08_pretrain.ipynb #c8c232c1
+# %% ../nbs/08_pretrain.ipynb #71e322a2
 CARD_FILES = ('model.safetensors', 'vocab.json', 'config.json')   # and `tokenizer.model`, in a subword model's folder
 HARDWARE = '2-core AMD EPYC CPU (torch 2.13.0+cpu), shared with other work'
 
@@ -573,7 +578,7 @@ def export_general(run=None, # folder of the `pretrain` run (default: the cache'
     if not (corpus/'manifest.json').is_file(): raise FileNotFoundError(f'no corpus manifest in {corpus}: pass the corpus the run was trained on')
     manifest = json.loads((corpus/'manifest.json').read_text())
     model, vocab = load_pretrained(run/'lm')
-    dest = Path(dest or shipped_model_dir(model.backward, 'sp' if model.tokenizer is not None else 'regex'))
+    dest = Path(dest or _shipped_dir(model))
     last = r['log'][-1]
     save_pretrained(model, vocab, dest, tokenizer=model.tokenizer, extra=dict(heldout_perplexity=round(last['valid_ppl'], 2),
                                                    tokens_seen=last['tokens_seen'], trained_on='general_en',
